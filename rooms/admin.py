@@ -1,0 +1,139 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from rooms import services
+from rooms.models import Booking, Equipment, Room
+
+
+class UpcomingBookingInline(admin.TabularInline):
+    """A room's standing upcoming bookings, read only: edit them on their own page."""
+
+    model = Booking
+    verbose_name_plural = _("upcoming bookings")
+    fields = ["link", "start", "end", "user"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        return super().get_queryset(request).active().upcoming().select_related("user").order_by("start")
+
+    @admin.display(description=_("title"))
+    def link(self, obj: Booking) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:rooms_booking_change", args=[obj.pk]), obj.title)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EquipmentFilter(admin.SimpleListFilter):
+    title = _("equipment")
+    parameter_name = "equipment"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return Equipment.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Room]) -> QuerySet[Room]:
+        value = self.value()
+        return queryset.with_equipment([value]) if value in Equipment.values else queryset
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "capacity", "location", "equipment_list", "is_active"]
+    list_filter = ["is_active", EquipmentFilter, "location"]
+    search_fields = ["name", "location", "description"]
+    list_editable = ["is_active"]
+    inlines = [UpcomingBookingInline]
+    actions = ["deactivate", "activate"]
+
+    @admin.display(description=_("equipment"))
+    def equipment_list(self, obj: Room) -> str:
+        return ", ".join(obj.equipment_labels())
+
+    @admin.action(description=_("Deactivate selected rooms"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        count = queryset.update(is_active=False)
+        self.message_user(request, ngettext("%d room deactivated.", "%d rooms deactivated.", count) % count)
+
+    @admin.action(description=_("Activate selected rooms"))
+    def activate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        count = queryset.update(is_active=True)
+        self.message_user(request, ngettext("%d room activated.", "%d rooms activated.", count) % count)
+
+
+class BookingStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [("upcoming", _("Upcoming")), ("past", _("Past")), ("cancelled", _("Cancelled"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+        if self.value() == "upcoming":
+            return queryset.active().upcoming()
+        if self.value() == "past":
+            return queryset.active().past()
+        if self.value() == "cancelled":
+            return queryset.filter(cancelled_at__isnull=False)
+        return queryset
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Bookings obey the model's rules here too; saving goes through the service."""
+
+    list_display = ["title", "room", "user", "start", "end", "state"]
+    list_filter = [BookingStateFilter, "room", ("start", admin.DateFieldListFilter)]
+    list_select_related = ["room", "user"]
+    date_hierarchy = "start"
+    search_fields = ["title", "user__email", "user__name", "room__name"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "cancelled_at"]
+    fields = ["room", "user", "title", "start", "end", "created_at", "cancelled_at"]
+    actions = ["cancel_selected"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Booking) -> str:
+        if obj.is_cancelled:
+            return str(_("Cancelled"))
+        return str(_("Past")) if obj.end <= timezone.now() else str(_("Standing"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Booking, form: Any, change: bool) -> None:
+        services.save_booking(obj)
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description=_("Cancel selected bookings"))
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        cancelled = 0
+        for booking in queryset:
+            try:
+                services.cancel_booking(booking=booking, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{booking.title}: {' '.join(error.messages)}", messages.WARNING)
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request, ngettext("%d booking cancelled.", "%d bookings cancelled.", cancelled) % cancelled
+            )

@@ -1,0 +1,117 @@
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rooms.models import Equipment, Room
+
+
+def local_datetime(day: date, moment: time) -> datetime:
+    """``day`` at ``moment`` in the active time zone, refusing wall times that a
+    clock change skips."""
+    zone = timezone.get_current_timezone()
+    naive = datetime.combine(day, moment)
+    aware = timezone.make_aware(naive, zone)
+    if timezone.localtime(aware, zone).replace(tzinfo=None) != naive:
+        raise forms.ValidationError(
+            _("%(time)s does not exist on that day in your time zone (the clocks change)."),
+            params={"time": moment.strftime("%H:%M")},
+            code="nonexistent",
+        )
+    return aware
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": 300, **(attrs or {})}, format="%H:%M")
+
+
+class BookingForm(forms.Form):
+    """Title, date, start and end, typed in the user's own time zone."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("End"), widget=TimeInput())
+
+    def __init__(self, *args: Any, with_room: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_room:
+            self.fields["room"] = forms.ModelChoiceField(
+                label=_("Room"), queryset=Room.objects.active(), empty_label=None
+            )
+            self.order_fields(["title", "room", "date", "start_time", "end_time"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, start_time, end_time = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day is None or start_time is None or end_time is None:
+            return data
+        try:
+            data["start"] = local_datetime(day, start_time)
+        except forms.ValidationError as error:
+            self.add_error("start_time", error)
+        try:
+            data["end"] = local_datetime(day, end_time)
+        except forms.ValidationError as error:
+            self.add_error("end_time", error)
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            self.add_error("end_time", _("The end must be after the start."))
+        return data
+
+    @staticmethod
+    def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        if local_end.date() != local_start.date():
+            local_end = local_start.replace(hour=23, minute=59) if local_start.hour < 23 else local_end
+        return {
+            "date": local_start.date(),
+            "start_time": local_start.time().replace(second=0, microsecond=0),
+            "end_time": local_end.time().replace(second=0, microsecond=0),
+            **extra,
+        }
+
+
+class RoomFilterForm(forms.Form):
+    capacity = forms.IntegerField(label=_("At least … people"), min_value=1, max_value=10000, required=False)
+    equipment = forms.MultipleChoiceField(
+        label=_("Equipment"),
+        choices=Equipment.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def filter(self, rooms: Any) -> Any:
+        if not self.is_valid():
+            return rooms
+        if self.cleaned_data.get("capacity"):
+            rooms = rooms.filter(capacity__gte=self.cleaned_data["capacity"])
+        if self.cleaned_data.get("equipment"):
+            rooms = rooms.with_equipment(self.cleaned_data["equipment"])
+        return rooms
+
+
+def ceil_half_hour(moment: datetime) -> datetime:
+    floor = moment.replace(minute=moment.minute - moment.minute % 30, second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=30)
+
+
+def next_free_slot(room: Room, now: datetime | None = None, length: timedelta = timedelta(minutes=30)) -> datetime:
+    """The first half-hour boundary from ``now`` on where ``room`` is free for ``length``."""
+    candidate = ceil_half_hour(timezone.localtime(now or timezone.now()))
+    for booking in room.bookings.active().filter(end__gt=candidate).order_by("start")[:200]:
+        if booking.start >= candidate + length:
+            break
+        candidate = max(candidate, ceil_half_hour(timezone.localtime(booking.end)))
+    return candidate

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from rooms import views
+
+app_name = "rooms"
+
+urlpatterns = [
+    path("rooms/", views.RoomListView.as_view(), name="list"),
+    path("rooms/<int:pk>/", views.RoomDetailView.as_view(), name="detail"),
+    path("rooms/<int:pk>/book/", views.BookRoomView.as_view(), name="book"),
+    path("bookings/", views.MyBookingsView.as_view(), name="my_bookings"),
+    path("bookings/<int:pk>/edit/", views.BookingEditView.as_view(), name="booking_edit"),
+    path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking_cancel"),
+]
