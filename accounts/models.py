@@ -92,8 +92,5 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
-        if (
-            self.email
-            and type(self).objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists()
-        ):
+        if self.email and type(self).objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
             raise ValidationError({"email": _("A user with this e-mail address already exists.")})

@@ -30,7 +30,11 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         context["next_bookings"] = (
-            Booking.objects.filter(user=self.request.user).active().upcoming(now).select_related("room").order_by("start")[:5]
+            Booking.objects.filter(user=self.request.user)
+            .active()
+            .upcoming(now)
+            .select_related("room")
+            .order_by("start")[:5]
         )
         context["now"] = now
         return context

@@ -89,7 +89,7 @@ class RoomFilterForm(forms.Form):
         label=_("Equipment"),
         choices=Equipment.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def filter(self, rooms: Any) -> Any:

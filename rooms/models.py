@@ -36,12 +36,12 @@ def validate_equipment(value: Any) -> None:
 class EquipmentField(models.JSONField):
     """A list of ``Equipment`` codes, edited as checkboxes."""
 
+    default_validators = [validate_equipment]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
-        if validate_equipment not in self.validators:
-            self._validators = [*self._validators, validate_equipment]
 
     def formfield(self, **kwargs: Any) -> Any:
         from django import forms
@@ -86,9 +86,7 @@ class Room(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
     location = models.CharField(_("location"), max_length=200, blank=True)
     equipment = EquipmentField(_("equipment"))
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Inactive rooms cannot be booked.")
-    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rooms cannot be booked."))
 
     objects = RoomQuerySet.as_manager()
 
@@ -166,7 +164,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
 
 def format_span(start: datetime, end: datetime) -> str:
-    """"23 November 2026, 10:00–11:00" in the active time zone and language."""
+    """ "23 November 2026, 10:00–11:00" in the active time zone and language."""
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     first = f"{formats.date_format(local_start, 'DATE_FORMAT')}, {local_start:%H:%M}"
     if local_start.date() == local_end.date():
@@ -177,9 +175,7 @@ def format_span(start: datetime, end: datetime) -> str:
 class Booking(models.Model):
     """A room held by a user for the half-open interval [start, end)."""
 
-    room = models.ForeignKey(
-        Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room")
-    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -224,7 +220,11 @@ class Booking(models.Model):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> "Booking":
         instance = super().from_db(db, field_names, values)
-        instance._loaded = (instance.__dict__.get("start"), instance.__dict__.get("end"), instance.__dict__.get("room_id"))
+        instance._loaded = (
+            instance.__dict__.get("start"),
+            instance.__dict__.get("end"),
+            instance.__dict__.get("room_id"),
+        )
         return instance
 
     def get_absolute_url(self) -> str:

@@ -64,7 +64,13 @@ def build_day_timeline(day: date, bookings: list[Booking], now: datetime | None 
     for booking in bookings:
         b_start, b_end = max(booking.start, start), min(booking.end, end)
         if b_start < b_end:
-            blocks.append(Block(booking, _percent(b_start, start, total), _percent(b_end, start, total) - _percent(b_start, start, total)))
+            blocks.append(
+                Block(
+                    booking,
+                    _percent(b_start, start, total),
+                    _percent(b_end, start, total) - _percent(b_start, start, total),
+                )
+            )
     hours = []
     moment = start
     while moment < end:

@@ -1,3 +1,4 @@
+import contextlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -55,9 +56,11 @@ def parse_day(value: str | None) -> date:
 class RoomDetailView(DetailView):
     """A room, its timeline for one day, and its upcoming bookings."""
 
-    model = Room
     template_name = "rooms/room_detail.html"
     context_object_name = "room"
+
+    def get_queryset(self) -> QuerySet[Room]:
+        return Room.objects.with_bookings_today()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -104,10 +107,8 @@ class BookRoomView(FormView):
         for key, field in (("date", "date"), ("start", "start_time"), ("end", "end_time")):
             raw = self.request.GET.get(key)
             if raw:
-                try:
+                with contextlib.suppress(ValueError):
                     initial[field] = date.fromisoformat(raw) if key == "date" else time.fromisoformat(raw)
-                except ValueError:
-                    pass
         return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -221,4 +222,3 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
         else:
             messages.success(request, _("Your booking “%(title)s” has been cancelled.") % {"title": booking.title})
         return HttpResponseRedirect(reverse("rooms:my_bookings"))
-

@@ -1,0 +1,56 @@
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD, RoomFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_and_moscow(settings):
+    settings.LANGUAGE_CODE = "en"
+    settings.TIME_ZONE = "Europe/Moscow"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def employee(db):
+    return UserFactory(name="Erin Employee", email="erin@example.com")
+
+
+@pytest.fixture
+def other_employee(db):
+    return UserFactory(name="Oscar Other", email="oscar@example.com")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(name="Ada Admin", email="ada@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def room(db):
+    return RoomFactory(name="Cedar", capacity=8)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def employee_client(employee) -> Client:
+    return _client_for(employee)
+
+
+@pytest.fixture
+def other_client(other_employee) -> Client:
+    return _client_for(other_employee)
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> Client:
+    return _client_for(admin_user)
