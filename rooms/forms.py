@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -14,7 +14,7 @@ def local_datetime(day: date, moment: time) -> datetime:
     zone = timezone.get_current_timezone()
     naive = datetime.combine(day, moment)
     aware = timezone.make_aware(naive, zone)
-    if timezone.localtime(aware, zone).replace(tzinfo=None) != naive:
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise forms.ValidationError(
             _("%(time)s does not exist on that day in your time zone (the clocks change)."),
             params={"time": moment.strftime("%H:%M")},

@@ -1,0 +1,156 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import BookingFactory, UserFactory, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_user_by_email():
+    user = User.objects.create_user(email="New.Person@Example.COM", password="s3cret-pass-123")
+    assert user.email == "New.Person@example.com"
+    assert user.check_password("s3cret-pass-123")
+    assert not user.is_staff
+    assert user.timezone == "Europe/Moscow"
+    assert str(user) == user.email
+
+
+def test_create_superuser_is_staff():
+    admin = User.objects.create_superuser(email="boss@example.com", password="x-very-secret-1")
+    assert admin.is_staff and admin.is_superuser
+
+
+def test_email_is_unique_regardless_of_case():
+    UserFactory(email="same@example.com")
+    with pytest.raises(ValidationError):
+        User(email="SAME@example.com", name="Twin").full_clean(exclude=["password"])
+
+
+def test_unknown_time_zone_is_refused():
+    user = UserFactory.build(timezone="Mars/Olympus_Mons")
+    with pytest.raises(ValidationError) as caught:
+        user.full_clean(exclude=["password"])
+    assert "timezone" in caught.value.message_dict
+
+
+def test_signup_with_name_and_time_zone_then_login(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "newbie@example.com",
+            "password1": "a-long-unusual-password-42",
+            "password2": "a-long-unusual-password-42",
+            "name": "Nina Newbie",
+            "timezone": "Asia/Novosibirsk",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="newbie@example.com")
+    assert (user.name, user.timezone) == ("Nina Newbie", "Asia/Novosibirsk")
+    assert len(mail.outbox) == 1
+    client.post(reverse("account_logout"))
+    response = client.post(
+        reverse("account_login"), {"login": "NEWBIE@example.com", "password": "a-long-unusual-password-42"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_signup_with_bad_input_says_why(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "not-an-email", "password1": "short", "password2": "other", "name": "", "timezone": "Nowhere"},
+    )
+    assert response.status_code == 200
+    assert User.objects.count() == 0
+    form = response.context["form"]
+    assert {"email", "name", "timezone"} <= set(form.errors)
+
+
+def test_wrong_password_is_refused(client, employee):
+    response = client.post(reverse("account_login"), {"login": employee.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_password_reset_sends_mail(client, employee):
+    response = client.post(reverse("account_reset_password"), {"email": employee.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert employee.email in mail.outbox[0].to
+
+
+def test_password_change(employee_client, employee, password):
+    response = employee_client.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": "brand-new-password-77", "password2": "brand-new-password-77"},
+    )
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.check_password("brand-new-password-77")
+
+
+def test_profile_changes_name_and_time_zone(employee_client, employee):
+    url = reverse("accounts:profile")
+    assert employee_client.get(url).status_code == 200
+    response = employee_client.post(url, {"name": "Erin E.", "timezone": "America/New_York"}, follow=True)
+    assert "Your profile has been saved." in response.content.decode()
+    employee.refresh_from_db()
+    assert (employee.name, employee.timezone) == ("Erin E.", "America/New_York")
+
+
+def test_profile_refuses_an_unknown_time_zone(employee_client, employee):
+    response = employee_client.post(reverse("accounts:profile"), {"name": "x", "timezone": "Nowhere/Land"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    employee.refresh_from_db()
+    assert employee.timezone == "Europe/Moscow"
+
+
+def test_pages_show_times_in_the_users_time_zone(client, room):
+    booking = BookingFactory(room=room, start=tomorrow_at(10), end=tomorrow_at(11))  # Moscow wall time
+    viewer = UserFactory(timezone="Europe/London")
+    client.force_login(viewer)
+    html = client.get(reverse("rooms:detail", args=[room.pk]), {"day": booking.start.date()}).content.decode()
+    assert "07:00–08:00" in html
+    assert "Europe/London" in html
+
+
+def test_language_switch_to_russian(employee_client):
+    response = employee_client.post(reverse("set_language"), {"language": "ru", "next": "/rooms/"}, follow=True)
+    assert response.status_code == 200
+    assert "Переговорные" in response.content.decode()
+
+
+def test_admin_manages_users(admin_client_, employee):
+    assert admin_client_.get(reverse("admin:accounts_user_changelist"), {"q": "erin"}).status_code == 200
+    assert admin_client_.get(reverse("admin:accounts_user_change", args=[employee.pk])).status_code == 200
+    response = admin_client_.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "added@example.com",
+            "name": "Added",
+            "usable_password": "true",
+            "password1": "a-long-unusual-password-42",
+            "password2": "a-long-unusual-password-42",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(email="added@example.com").exists()
+
+
+def test_employee_cannot_open_the_admin(employee_client):
+    response = employee_client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_deleting_a_user_with_bookings_is_prevented(admin_client_, employee):
+    BookingFactory(user=employee)
+    response = admin_client_.post(reverse("admin:accounts_user_delete", args=[employee.pk]), {"post": "yes"})
+    assert response.status_code == 200
+    assert "Cannot delete user" in response.content.decode()
+    assert User.objects.filter(pk=employee.pk).exists()

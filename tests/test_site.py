@@ -1,0 +1,75 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PO_FILE = ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+
+
+def _run_django(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_russian_translation_is_complete():
+    po = polib.pofile(str(PO_FILE))
+    assert po.untranslated_entries() == []
+    assert po.fuzzy_entries() == []
+    mo_file = PO_FILE.with_suffix(".mo")
+    assert mo_file.exists()
+    assert mo_file.stat().st_mtime >= PO_FILE.stat().st_mtime - 1, "run `make messages` to recompile the .mo file"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
+def test_every_source_string_is_in_the_russian_catalogue(tmp_path):
+    """makemessages on a copy of the sources finds nothing the committed .po lacks."""
+    for name in ("accounts", "rooms", "booking_site", "templates", "locale", "manage.py"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "ru", "--no-location"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    fresh = {entry.msgid for entry in polib.pofile(str(tmp_path / "locale/ru/LC_MESSAGES/django.po")) if not entry.obsolete}
+    committed = {entry.msgid for entry in polib.pofile(str(PO_FILE)) if not entry.obsolete}
+    assert fresh - committed == set(), "run `make messages` and translate the new strings"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run_django({"DEBUG": "0", "ALLOWED_HOSTS": "example.com"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = _run_django({"DEBUG": "0", "ALLOWED_HOSTS": "example.com", "SECRET_KEY": "short"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _run_django(
+        {"DEBUG": "0", "ALLOWED_HOSTS": "example.com", "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
