@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
+XDIST ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -22,10 +23,10 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-e2e: install
-	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) -m e2e $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

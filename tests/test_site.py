@@ -12,7 +12,11 @@ PO_FILE = ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 
 
 def _run_django(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -46,7 +50,9 @@ def test_every_source_string_is_in_the_russian_catalogue(tmp_path):
         capture_output=True,
         timeout=120,
     )
-    fresh = {entry.msgid for entry in polib.pofile(str(tmp_path / "locale/ru/LC_MESSAGES/django.po")) if not entry.obsolete}
+    fresh = {
+        entry.msgid for entry in polib.pofile(str(tmp_path / "locale/ru/LC_MESSAGES/django.po")) if not entry.obsolete
+    }
     committed = {entry.msgid for entry in polib.pofile(str(PO_FILE)) if not entry.obsolete}
     assert fresh - committed == set(), "run `make messages` and translate the new strings"
 
@@ -65,7 +71,11 @@ def test_production_refuses_a_weak_secret_key():
 
 def test_check_deploy_is_clean_with_production_settings():
     result = _run_django(
-        {"DEBUG": "0", "ALLOWED_HOSTS": "example.com", "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c"},
+        {
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "example.com",
+            "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c",
+        },
         "check",
         "--deploy",
         "--fail-level",

@@ -175,7 +175,12 @@ class TestBookingForm:
         year = timezone.localdate().year + 1
         response = client.post(
             reverse("rooms:book", args=[room.pk]),
-            {"title": "x", "date": f"{year}-03-{_last_sunday(year, 3):02d}", "start_time": "02:30", "end_time": "04:00"},
+            {
+                "title": "x",
+                "date": f"{year}-03-{_last_sunday(year, 3):02d}",
+                "start_time": "02:30",
+                "end_time": "04:00",
+            },
         )
         assert "does not exist on that day" in response.content.decode()
         assert Booking.objects.count() == 0
@@ -307,7 +312,9 @@ class TestQueryCounts:
         one = self._count(employee_client, reverse("rooms:list"))
         for _ in range(49):
             other = RoomFactory()
-            BookingFactory(room=other, start=timezone.now() + timedelta(minutes=1), end=timezone.now() + timedelta(hours=1))
+            BookingFactory(
+                room=other, start=timezone.now() + timedelta(minutes=1), end=timezone.now() + timedelta(hours=1)
+            )
         assert self._count(employee_client, reverse("rooms:list")) == one
 
     def test_my_bookings_is_constant(self, employee_client, employee):
@@ -316,7 +323,9 @@ class TestQueryCounts:
         BookingFactory(user=employee, start=start, end=start + timedelta(hours=1))
         one = self._count(employee_client, reverse("rooms:my_bookings"))
         for day in range(2, 27):
-            BookingFactory(user=employee, room=RoomFactory(), start=tomorrow_at(10, days=day), end=tomorrow_at(11, days=day))
+            BookingFactory(
+                user=employee, room=RoomFactory(), start=tomorrow_at(10, days=day), end=tomorrow_at(11, days=day)
+            )
             past = timezone.now() - timedelta(days=day + 3)
             BookingFactory(user=employee, room=RoomFactory(), start=past, end=past + timedelta(hours=1))
         assert self._count(employee_client, reverse("rooms:my_bookings")) == one
@@ -325,7 +334,9 @@ class TestQueryCounts:
         BookingFactory(room=room)
         one = self._count(employee_client, reverse("rooms:detail", args=[room.pk]))
         for hour in range(8, 20):
-            BookingFactory(room=room, user=UserFactory(), start=tomorrow_at(hour, days=3), end=tomorrow_at(hour, 30, days=3))
+            BookingFactory(
+                room=room, user=UserFactory(), start=tomorrow_at(hour, days=3), end=tomorrow_at(hour, 30, days=3)
+            )
         assert self._count(employee_client, reverse("rooms:detail", args=[room.pk])) == one
 
 
