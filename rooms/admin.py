@@ -25,6 +25,7 @@ class UpcomingBookingInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = False
+    view_on_site = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         return super().get_queryset(request).active().upcoming().select_related("user").order_by("start")

@@ -10,6 +10,7 @@ from django.db.models import Func, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -49,7 +50,7 @@ class EquipmentField(models.JSONField):
         return forms.TypedMultipleChoiceField(
             choices=Equipment.choices,
             required=not self.blank,
-            label=self.verbose_name,
+            label=capfirst(self.verbose_name),
             help_text=self.help_text,
             widget=forms.CheckboxSelectMultiple,
         )
