@@ -154,3 +154,17 @@ def test_deleting_a_user_with_bookings_is_prevented(admin_client_, employee):
     assert response.status_code == 200
     assert "Cannot delete user" in response.content.decode()
     assert User.objects.filter(pk=employee.pk).exists()
+
+
+def test_get_on_post_only_urls_changes_nothing(employee_client):
+    response = employee_client.get(reverse("set_language"), {"language": "ru", "next": "/rooms/"})
+    assert response.status_code in (200, 204, 302)
+    assert "django_language" not in response.cookies
+    response = employee_client.get(reverse("account_logout"))
+    assert response.status_code == 200
+    assert employee_client.get(reverse("home")).status_code == 200
+
+
+def test_logout_by_post(employee_client):
+    assert employee_client.post(reverse("account_logout")).status_code == 302
+    assert employee_client.get(reverse("home")).status_code == 302
