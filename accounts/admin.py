@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import User, WorkingHours
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -18,8 +18,21 @@ class UserCreationAdminForm(AdminUserCreationForm):
         fields = ("email", "name")
 
 
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    max_num = 7
+    fields = ["weekday", "start", "end", "break_start", "break_end"]
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    inlines = [WorkingHoursInline]
+
+    def get_inlines(self, request, obj):
+        """New users get the default week on creation; it is edited afterwards."""
+        return self.inlines if obj is not None else []
+
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["email"]

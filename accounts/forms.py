@@ -1,10 +1,11 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import DEFAULT_HOURS, User, Weekday, WorkingHours
 from accounts.timezones import timezone_choices
 
 
@@ -39,3 +40,69 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "timezone"]
+
+
+class WorkingWeekForm(forms.Form):
+    """The seven weekdays of a working week; an unticked day is a day off."""
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        current = {row.weekday: row for row in user.working_hours.all()}
+        for weekday, label in Weekday.choices:
+            row = current.get(weekday)
+            self.fields[f"d{weekday}_works"] = forms.BooleanField(label=label, required=False, initial=row is not None)
+            for name, field_label in (
+                ("start", _("Start")),
+                ("end", _("End")),
+                ("break_start", _("Break from")),
+                ("break_end", _("Break until")),
+            ):
+                default = getattr(row, name) if row else DEFAULT_HOURS[name]
+                self.fields[f"d{weekday}_{name}"] = forms.TimeField(
+                    label=f"{label}: {field_label}",
+                    required=False,
+                    initial=default,
+                    widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+                )
+
+    def days(self) -> list[dict[str, Any]]:
+        """Bound fields grouped per weekday, for the template."""
+        return [
+            {
+                "label": label,
+                "works": self[f"d{weekday}_works"],
+                "fields": [self[f"d{weekday}_{name}"] for name in ("start", "end", "break_start", "break_end")],
+                "errors": self.errors.get(f"d{weekday}_works"),
+            }
+            for weekday, label in Weekday.choices
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        week: dict[int, Any] = {}
+        for weekday in Weekday.values:
+            if not data.get(f"d{weekday}_works"):
+                week[weekday] = None
+                continue
+            values = tuple(data.get(f"d{weekday}_{name}") for name in ("start", "end", "break_start", "break_end"))
+            if values[0] is None or values[1] is None:
+                self.add_error(f"d{weekday}_works", _("Give the start and the end of a working day."))
+                continue
+            row = WorkingHours(
+                user=self.user,
+                weekday=weekday,
+                start=values[0],
+                end=values[1],
+                break_start=values[2],
+                break_end=values[3],
+            )
+            try:
+                row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.add_error(f"d{weekday}_works", message)
+                continue
+            week[weekday] = values
+        data["week"] = week
+        return data

@@ -1,9 +1,11 @@
+from datetime import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -94,3 +96,93 @@ class User(AbstractUser):
         self.email = type(self).objects.normalize_email(self.email)
         if self.email and type(self).objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
             raise ValidationError({"email": _("A user with this e-mail address already exists.")})
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+DEFAULT_WORKING_DAYS = range(Weekday.MONDAY, Weekday.SATURDAY)
+DEFAULT_HOURS = {
+    "start": time(10),
+    "end": time(18),
+    "break_start": time(12),
+    "break_end": time(13),
+}
+
+
+class WorkingHours(models.Model):
+    """One weekday of a person's working week, in their own time zone.
+
+    A weekday without a row is a day off. The break, when given, lies inside the day.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("user"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+    break_start = models.TimeField(_("break start"), null=True, blank=True)
+    break_end = models.TimeField(_("break end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["user", "weekday"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "weekday"],
+                name="accounts_workinghours_one_per_weekday",
+                violation_error_message=_("This weekday already has working hours."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="accounts_workinghours_start_before_end",
+                violation_error_message=_("The working day must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(break_start__isnull=True, break_end__isnull=True)
+                | Q(
+                    break_start__isnull=False,
+                    break_end__isnull=False,
+                    break_start__lt=F("break_end"),
+                    break_start__gte=F("start"),
+                    break_end__lte=F("end"),
+                ),
+                name="accounts_workinghours_break_inside_day",
+                violation_error_message=_("The break must lie inside the working day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()}: {self.describe()}"
+
+    def describe(self) -> str:
+        """ "10:00–18:00, break 12:00–13:00"."""
+        day = f"{self.start:%H:%M}–{self.end:%H:%M}"
+        if self.break_start and self.break_end:
+            return _("%(day)s, break %(start)s–%(end)s") % {
+                "day": day,
+                "start": f"{self.break_start:%H:%M}",
+                "end": f"{self.break_end:%H:%M}",
+            }
+        return day
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start is None or self.end is None:
+            return
+        if self.start >= self.end:
+            raise ValidationError({"end": _("The working day must end after it starts.")})
+        if (self.break_start is None) != (self.break_end is None):
+            raise ValidationError(_("Give both the start and the end of the break, or neither."))
+        if self.break_start is not None and self.break_end is not None:
+            if self.break_start >= self.break_end:
+                raise ValidationError({"break_end": _("The break must end after it starts.")})
+            if self.break_start < self.start or self.break_end > self.end:
+                raise ValidationError(_("The break must lie inside the working day."))

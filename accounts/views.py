@@ -1,25 +1,41 @@
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.messages.views import SuccessMessageMixin
-from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy as _
-from django.views.generic import UpdateView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
 
-from accounts.forms import ProfileForm
-from accounts.models import User
+from accounts.forms import ProfileForm, WorkingWeekForm
+from accounts.services import set_working_hours
 
 
-class ProfileView(SuccessMessageMixin, UpdateView):
-    """The signed-in user's own name and time zone."""
+class ProfileView(TemplateView):
+    """The signed-in user's name, time zone and working week, as two forms."""
 
-    model = User
-    form_class = ProfileForm
     template_name = "accounts/profile.html"
-    success_url = reverse_lazy("accounts:profile")
-    success_message = _("Your profile has been saved.")
 
-    def get_object(self, queryset=None) -> User:
-        return self.request.user
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.setdefault("form", ProfileForm(instance=user))
+        context.setdefault("hours_form", WorkingWeekForm(user=user))
+        return context
 
-    def form_invalid(self, form):
-        messages.error(self.request, _("Please correct the errors below."))
-        return super().form_invalid(form)
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if "save_hours" in request.POST:
+            hours_form = WorkingWeekForm(request.POST, user=user)
+            if hours_form.is_valid():
+                set_working_hours(user=user, week=hours_form.cleaned_data["week"])
+                messages.success(request, _("Your working hours have been saved."))
+                return redirect("accounts:profile")
+            messages.error(request, _("Please correct the errors below."))
+            return self.render_to_response(self.get_context_data(hours_form=hours_form))
+        form = ProfileForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+        messages.error(request, _("Please correct the errors below."))
+        return self.render_to_response(self.get_context_data(form=form))
