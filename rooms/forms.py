@@ -74,7 +74,7 @@ class BookingForm(forms.Form):
     def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
         local_start, local_end = timezone.localtime(start), timezone.localtime(end)
         if local_end.date() != local_start.date():
-            local_end = local_start.replace(hour=23, minute=59) if local_start.hour < 23 else local_end
+            local_end = local_start.replace(hour=23, minute=59)
         return {
             "date": local_start.date(),
             "start_time": local_start.time().replace(second=0, microsecond=0),

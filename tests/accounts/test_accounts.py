@@ -168,3 +168,19 @@ def test_get_on_post_only_urls_changes_nothing(employee_client):
 def test_logout_by_post(employee_client):
     assert employee_client.post(reverse("account_logout")).status_code == 302
     assert employee_client.get(reverse("home")).status_code == 302
+
+
+def test_repeated_failed_logins_are_throttled(client, employee, password):
+    from django.core.cache import cache
+
+    cache.clear()
+    pages = [
+        client.post(reverse("account_login"), {"login": employee.email, "password": "wrong"}).content.decode()
+        for _ in range(6)
+    ]
+    right = client.post(reverse("account_login"), {"login": employee.email, "password": password})
+    cache.clear()
+    assert "Too many failed login attempts" not in pages[0]
+    assert "Too many failed login attempts" in pages[-1]
+    assert right.status_code == 200
+    assert "Too many failed login attempts" in right.content.decode()
