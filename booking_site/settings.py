@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "accounts",
     "rooms",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "events.context_processors.pending_invitations",
             ],
         },
     },
@@ -188,6 +190,7 @@ else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Office booking <booking@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {

@@ -1,10 +1,14 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from events.models import Event, Invitation
 from rooms.models import Booking
 
 
@@ -22,13 +26,27 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 class HomeView(TemplateView):
-    """My next bookings."""
+    """My next bookings and events, and invitations waiting for my answer."""
 
     template_name = "home.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         now = timezone.now()
+        user = self.request.user
+        context["next_events"] = (
+            Event.objects.active()
+            .upcoming(now)
+            .filter(Q(organizer=user) | Q(registrations__user=user))
+            .distinct()
+            .select_related("booking__room")
+            .order_by("start")[:5]
+        )
+        context["invitations"] = (
+            Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING, event__end__gt=now)
+            .select_related("event", "invited_by")
+            .order_by("event__start")[:5]
+        )
         context["next_bookings"] = (
             Booking.objects.filter(user=self.request.user)
             .active()

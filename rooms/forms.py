@@ -37,21 +37,13 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs={"step": 300, **(attrs or {})}, format="%H:%M")
 
 
-class BookingForm(forms.Form):
-    """Title, date, start and end, typed in the user's own time zone."""
+class SpanForm(forms.Form):
+    """A date with a start and an end time, typed in the user's own time zone;
+    ``cleaned_data`` gets the aware ``start`` and ``end``."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
     date = forms.DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(label=_("End"), widget=TimeInput())
-
-    def __init__(self, *args: Any, with_room: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if with_room:
-            self.fields["room"] = forms.ModelChoiceField(
-                label=_("Room"), queryset=Room.objects.active(), empty_label=None
-            )
-            self.order_fields(["title", "room", "date", "start_time", "end_time"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -69,6 +61,21 @@ class BookingForm(forms.Form):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
             self.add_error("end_time", _("The end must be after the start."))
         return data
+
+
+class BookingForm(SpanForm):
+    """Title, date, start and end of a booking (and its room when editing)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    field_order = ["title", "room", "date", "start_time", "end_time"]
+
+    def __init__(self, *args: Any, with_room: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_room:
+            self.fields["room"] = forms.ModelChoiceField(
+                label=_("Room"), queryset=Room.objects.active(), empty_label=None
+            )
+            self.order_fields(self.field_order)
 
     @staticmethod
     def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:

@@ -162,12 +162,23 @@ class ManagedBookingMixin:
         bookings = Booking.objects.visible_to(self.request.user).with_related()
         return get_object_or_404(bookings, pk=self.kwargs["pk"])
 
+    def event_redirect(self, booking: Booking) -> HttpResponse | None:
+        """A room booked for an event is changed through the event."""
+        event = getattr(booking, "event", None)
+        if event is None:
+            return None
+        messages.info(self.request, _("This room is booked for an event; change or cancel the event instead."))
+        return redirect(event)
+
 
 class BookingEditView(ManagedBookingMixin, FormView):
     template_name = "rooms/booking_form.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.booking = self.get_booking()
+        to_event = self.event_redirect(self.booking)
+        if to_event is not None:
+            return to_event
         if self.booking.is_cancelled or self.booking.has_ended():
             messages.error(request, _("This booking can no longer be changed."))
             return redirect("rooms:my_bookings")
@@ -207,6 +218,10 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
     """A confirmation page on GET; the cancellation itself on POST."""
 
     template_name = "rooms/booking_confirm_cancel.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        to_event = self.event_redirect(self.get_booking())
+        return to_event if to_event is not None else super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from events.models import Event
 from rooms.models import Booking, Room
 
 PASSWORD = "correct-horse-battery-staple"
@@ -50,3 +51,21 @@ class BookingFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Meeting {n}")
     start = factory.LazyFunction(lambda: tomorrow_at(10))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=1))
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    title = factory.Sequence(lambda n: f"Event {n}")
+    organizer = factory.SubFactory(UserFactory)
+    start = factory.LazyFunction(lambda: next_weekday_at(11))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=1))
+
+
+def next_weekday_at(hour: int, minute: int = 0, after_days: int = 1) -> datetime:
+    """The first Monday-Friday at least ``after_days`` ahead, at hour:minute in the active zone."""
+    day = timezone.localdate() + timedelta(days=after_days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))

@@ -13,6 +13,16 @@
       select.value = zone;
     }
   });
+  document.querySelectorAll("input[data-filter-list]").forEach(function (input) {
+    var list = document.querySelector(input.dataset.filterList);
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      list.querySelectorAll("[data-filter-item]").forEach(function (item) {
+        item.hidden = needle !== "" && item.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (event) {
       if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }

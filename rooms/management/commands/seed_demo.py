@@ -28,7 +28,7 @@ ROOMS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo rooms, an admin, two employees and a few bookings, once."
+    help = "Create demo rooms, an admin, two employees, a few bookings and events, once."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.exists() or Room.objects.exists():
@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 for name, capacity, location, equipment in ROOMS
             ]
             self._book_some(rooms, [anna, boris])
+            self._plan_events(rooms, anna, boris)
         self.stdout.write(self.style.SUCCESS(f"Created {len(ROOMS)} rooms and 3 users."))
         self._print_logins()
 
@@ -74,6 +75,35 @@ class Command(BaseCommand):
                 start=start,
                 end=start + timedelta(minutes=minutes),
             )
+
+    def _plan_events(self, rooms: list[Room], anna: User, boris: User) -> None:
+        from events.services import create_event, invite, register
+
+        day = timezone.localdate() + timedelta(days=2)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        zone = timezone.get_current_timezone()
+        start = timezone.make_aware(datetime.combine(day, time(15)), zone)
+        town_hall = create_event(
+            organizer=anna,
+            title="Town hall",
+            description="Quarterly results and questions to the leadership team.",
+            start=start,
+            end=start + timedelta(hours=1),
+            capacity=50,
+            room=rooms[10],
+        )
+        register(event=town_hall, user=anna)
+        invite(event=town_hall, invited_by=anna, invitees=[boris])
+        start = timezone.make_aware(datetime.combine(day, time(16, 30)), zone)
+        create_event(
+            organizer=boris,
+            title="Python study group",
+            description="Bring a laptop.",
+            start=start,
+            end=start + timedelta(hours=1),
+            capacity=8,
+        )
 
     def _print_logins(self) -> None:
         self.stdout.write("Log in at http://127.0.0.1:8000/ with one of:")

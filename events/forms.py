@@ -1,0 +1,44 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from rooms.forms import SpanForm
+from rooms.models import Room
+
+
+class EventForm(SpanForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    capacity = forms.IntegerField(
+        label=_("Places"), min_value=1, max_value=100000, required=False, help_text=_("Leave empty for no limit.")
+    )
+    room = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.active(),
+        required=False,
+        empty_label=_("No room"),
+        help_text=_("The room is booked for the event in the same step."),
+    )
+    field_order = ["title", "description", "date", "start_time", "end_time", "room", "capacity"]
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} <{obj.email}>" if obj.name else obj.email
+
+
+class InviteForm(forms.Form):
+    invitees = PeopleChoiceField(
+        label=_("Colleagues"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Pick at least one colleague.")},
+    )
+
+    def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invitees"].queryset = (
+            User.objects.filter(is_active=True).exclude(pk=inviter.pk).order_by("name", "email")
+        )

@@ -1,0 +1,241 @@
+"""Writes on events, registrations and invitations. Pages and the admin call these."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.worktime import working_hours_problem
+from events.models import Event, Invitation, Registration
+from rooms import services as room_services
+from rooms.models import Room
+
+
+def organizer_hours_warning(event: Event) -> str | None:
+    """A warning (not an error) when the organizer plans outside their own hours."""
+    problem = working_hours_problem(event.organizer, event.start, event.end)
+    if problem is None:
+        return None
+    return _("Saved, but note: %(problem)s") % {"problem": problem}
+
+
+def _sync_booking(event: Event, room: Room | None, actor: User) -> None:
+    """Make the event's room booking match its room and time (inside the caller's transaction)."""
+    booking = event.booking
+    if room is None:
+        if booking is not None:
+            if not booking.is_cancelled and not booking.has_ended():
+                room_services.cancel_booking(booking=booking, actor=actor)
+            event.booking = None
+        return
+    if booking is not None and not booking.is_cancelled:
+        room_services.change_booking(
+            booking=booking, actor=actor, title=event.title, room=room, start=event.start, end=event.end
+        )
+        booking.refresh_from_db()
+        return
+    event.booking = room_services.book_room(
+        room=room, user=event.organizer, title=event.title, start=event.start, end=event.end
+    )
+
+
+def create_event(
+    *,
+    organizer: User,
+    title: str,
+    start: datetime,
+    end: datetime,
+    description: str = "",
+    capacity: int | None = None,
+    room: Room | None = None,
+) -> Event:
+    """Create an event and, with a ``room``, book it in the same transaction: if
+    the room is taken nothing is created and the error names who holds it."""
+    event = Event(organizer=organizer, title=title, description=description, start=start, end=end, capacity=capacity)
+    with transaction.atomic():
+        event.full_clean(exclude=["booking"])
+        _sync_booking(event, room, organizer)
+        event.full_clean()
+        event.save()
+    return event
+
+
+def change_event(
+    *,
+    event: Event,
+    actor: User,
+    title: str,
+    start: datetime,
+    end: datetime,
+    description: str = "",
+    capacity: int | None = None,
+    room: Room | None = None,
+) -> Event:
+    """Change an event; its room booking moves with it (or is cancelled when the room is dropped)."""
+    if not event.can_be_managed_by(actor):
+        raise PermissionDenied(_("Only the organizer can change this event."))
+    with transaction.atomic():
+        current = (
+            Event.objects.select_for_update(of=("self",)).select_related("booking__room", "organizer").get(pk=event.pk)
+        )
+        if current.is_cancelled:
+            raise ValidationError(_("A cancelled event cannot be changed."), code="cancelled")
+        if current.has_ended():
+            raise ValidationError(_("An event that has ended cannot be changed."), code="ended")
+        current.title, current.description = title, description
+        current.start, current.end, current.capacity = start, end, capacity
+        if capacity is not None and current.registrations.count() > capacity:
+            raise ValidationError(
+                {"capacity": _("More people are already registered than this capacity allows.")}, code="capacity"
+            )
+        current.full_clean(exclude=["booking"])
+        _sync_booking(current, room, actor)
+        current.full_clean()
+        current.save()
+    return current
+
+
+def cancel_event(*, event: Event, actor: User) -> Event:
+    """Cancel an event and its room booking; registrations stay for the record."""
+    if not event.can_be_managed_by(actor):
+        raise PermissionDenied(_("Only the organizer can cancel this event."))
+    with transaction.atomic():
+        current = Event.objects.select_for_update(of=("self",)).select_related("booking").get(pk=event.pk)
+        if current.is_cancelled:
+            raise ValidationError(_("This event is already cancelled."), code="cancelled")
+        if current.has_ended():
+            raise ValidationError(_("An event that has ended cannot be cancelled."), code="ended")
+        booking = current.booking
+        if booking is not None and not booking.is_cancelled and not booking.has_ended():
+            room_services.cancel_booking(booking=booking, actor=actor)
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["cancelled_at"])
+    return current
+
+
+def _register(event: Event, user: User) -> Registration:
+    """Register inside the caller's transaction, with the event row locked so
+    that concurrent registrations cannot overfill it."""
+    Event.objects.select_for_update().filter(pk=event.pk).first()
+    registration = Registration(event=event, user=user)
+    registration.full_clean()
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("You are already registered for this event."), code="registered") from exc
+    return registration
+
+
+def register(*, event: Event, user: User) -> Registration:
+    """Register ``user`` for ``event``: once, before it starts, while there are places."""
+    with transaction.atomic():
+        return _register(event, user)
+
+
+def unregister(*, event: Event, user: User) -> None:
+    """Give up a place before the event starts."""
+    if event.has_started():
+        raise ValidationError(_("The event has already started."), code="started")
+    deleted, _rows = Registration.objects.filter(event=event, user=user).delete()
+    if not deleted:
+        raise ValidationError(_("You are not registered for this event."), code="not_registered")
+
+
+@dataclass
+class InvitationResult:
+    sent: list[Invitation] = field(default_factory=list)
+    refused: list[tuple[User, list[str]]] = field(default_factory=list)
+
+
+def can_invite(event: Event, user: User) -> bool:
+    return event.organizer_id == user.pk or user.is_staff or event.registrations.filter(user=user).exists()
+
+
+def invite(*, event: Event, invited_by: User, invitees: Iterable[User]) -> InvitationResult:
+    """Invite each person in ``invitees``; each one refused (outside their working
+    hours, already registered or invited) is reported, the rest are sent."""
+    if not can_invite(event, invited_by):
+        raise PermissionDenied(_("Only the organizer and people registered can invite."))
+    result = InvitationResult()
+    for invitee in invitees:
+        invitation = Invitation(event=event, invited_by=invited_by, invitee=invitee)
+        try:
+            with transaction.atomic():
+                invitation.full_clean()
+                invitation.save()
+        except ValidationError as error:
+            result.refused.append((invitee, error.messages))
+        except IntegrityError:
+            result.refused.append((invitee, [_("This person has already been invited to this event.")]))
+        else:
+            result.sent.append(invitation)
+            transaction.on_commit(lambda invitation=invitation: _mail_invitation(invitation))
+    return result
+
+
+def _respond(invitation: Invitation, actor: User, status: str) -> Invitation:
+    if actor.pk != invitation.invitee_id:
+        raise PermissionDenied(_("Only the person invited can answer."))
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().select_related("event").get(pk=invitation.pk)
+        if current.status != Invitation.Status.PENDING:
+            raise ValidationError(_("You have already answered this invitation."), code="answered")
+        if current.event.is_cancelled:
+            raise ValidationError(_("This event has been cancelled."), code="cancelled")
+        if status == Invitation.Status.ACCEPTED and not current.event.registrations.filter(user=actor).exists():
+            _register(current.event, actor)
+        current.status = status
+        current.responded_at = timezone.now()
+        current.save(update_fields=["status", "responded_at"])
+        transaction.on_commit(lambda: _mail_answer(current))
+    return current
+
+
+def accept_invitation(*, invitation: Invitation, actor: User) -> Invitation:
+    """Accept: the invitee is registered (subject to capacity) and the inviter told."""
+    return _respond(invitation, actor, Invitation.Status.ACCEPTED)
+
+
+def decline_invitation(*, invitation: Invitation, actor: User) -> Invitation:
+    """Decline: the inviter is told."""
+    return _respond(invitation, actor, Invitation.Status.DECLINED)
+
+
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _mail(to: User, subject_template: str, body_template: str, context: dict) -> None:
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(to.timezone):
+        context = {**context, "recipient": to}
+        subject = render_to_string(subject_template, context).strip()
+        body = render_to_string(body_template, context)
+    send_mail(subject, body, None, [to.email], fail_silently=True)
+
+
+def _mail_invitation(invitation: Invitation) -> None:
+    _mail(
+        invitation.invitee,
+        "events/email/invitation_subject.txt",
+        "events/email/invitation_body.txt",
+        {"invitation": invitation, "event": invitation.event, "url": _site_url(reverse("events:invitations"))},
+    )
+
+
+def _mail_answer(invitation: Invitation) -> None:
+    _mail(
+        invitation.invited_by,
+        "events/email/answer_subject.txt",
+        "events/email/answer_body.txt",
+        {"invitation": invitation, "event": invitation.event, "url": _site_url(invitation.event.get_absolute_url())},
+    )

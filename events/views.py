@@ -1,0 +1,292 @@
+from datetime import time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from events import services
+from events.forms import EventForm, InviteForm
+from events.models import Event, Invitation, Registration
+from rooms.views import add_service_errors
+
+
+class EventListView(ListView):
+    """Upcoming events (or past ones), each with how many people registered."""
+
+    template_name = "events/event_list.html"
+    context_object_name = "events"
+    paginate_by = 20
+
+    def get_queryset(self) -> QuerySet[Event]:
+        self.show_past = self.request.GET.get("when") == "past"
+        events = Event.objects.active().for_list(self.request.user)
+        if self.show_past:
+            return events.past().order_by("-start")
+        return events.upcoming().order_by("start")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["show_past"] = self.show_past
+        context["now"] = timezone.now()
+        return context
+
+
+class EventCreateView(FormView):
+    form_class = EventForm
+    template_name = "events/event_form.html"
+
+    def get_initial(self) -> dict[str, Any]:
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        initial: dict[str, Any] = {"date": tomorrow, "start_time": time(10), "end_time": time(11)}
+        room = self.request.GET.get("room")
+        if room and room.isdigit():
+            initial["room"] = room
+        return initial
+
+    def form_valid(self, form: EventForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            event = services.create_event(
+                organizer=self.request.user,
+                title=data["title"],
+                description=data["description"],
+                start=data["start"],
+                end=data["end"],
+                capacity=data["capacity"],
+                room=data["room"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The event “%(title)s” has been created.") % {"title": event.title})
+        warning = services.organizer_hours_warning(event)
+        if warning:
+            messages.warning(self.request, warning)
+        return redirect(event)
+
+
+class EventDetailView(DetailView):
+    """The event, everyone registered and, for its organizer, the invitations."""
+
+    template_name = "events/event_detail.html"
+    context_object_name = "event"
+
+    def get_queryset(self) -> QuerySet[Event]:
+        return Event.objects.select_related("organizer", "booking__room").prefetch_related(
+            Prefetch("registrations", queryset=Registration.objects.select_related("user").order_by("created_at"))
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        event, user = self.object, self.request.user
+        registrations = list(event.registrations.all())
+        is_registered = any(r.user_id == user.pk for r in registrations)
+        can_manage = event.can_be_managed_by(user)
+        open_for_registration = not event.is_cancelled and not event.has_started()
+        context.update(
+            {
+                "registrations": registrations,
+                "registration_count": len(registrations),
+                "is_full": event.is_full(len(registrations)),
+                "is_registered": is_registered,
+                "can_manage": can_manage and not event.is_cancelled and not event.has_ended(),
+                "can_invite": open_for_registration and (can_manage or is_registered),
+                "open_for_registration": open_for_registration,
+                "invitations": (
+                    event.invitations.select_related("invitee", "invited_by").order_by("-created_at")
+                    if can_manage
+                    else None
+                ),
+                "my_invitation": event.invitations.filter(invitee=user, status=Invitation.Status.PENDING).first(),
+            }
+        )
+        return context
+
+
+class ManagedEventMixin:
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    def get_event(self) -> Event:
+        events = Event.objects.managed_by(self.request.user).select_related("booking__room", "organizer")
+        return get_object_or_404(events, pk=self.kwargs["pk"])
+
+
+class EventEditView(ManagedEventMixin, FormView):
+    form_class = EventForm
+    template_name = "events/event_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.event = self.get_event()
+        if self.event.is_cancelled or self.event.has_ended():
+            messages.error(request, _("This event can no longer be changed."))
+            return redirect(self.event)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        event = self.event
+        start, end = timezone.localtime(event.start), timezone.localtime(event.end)
+        return {
+            "title": event.title,
+            "description": event.description,
+            "date": start.date(),
+            "start_time": start.time(),
+            "end_time": end.time(),
+            "capacity": event.capacity,
+            "room": event.room,
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["event"] = self.event
+        return context
+
+    def form_valid(self, form: EventForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            event = services.change_event(
+                event=self.event,
+                actor=self.request.user,
+                title=data["title"],
+                description=data["description"],
+                start=data["start"],
+                end=data["end"],
+                capacity=data["capacity"],
+                room=data["room"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The event “%(title)s” has been changed.") % {"title": event.title})
+        warning = services.organizer_hours_warning(event)
+        if warning:
+            messages.warning(self.request, warning)
+        return redirect(event)
+
+
+class EventCancelView(ManagedEventMixin, TemplateView):
+    """A confirmation page on GET; the cancellation on POST."""
+
+    template_name = "events/event_confirm_cancel.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["event"] = self.get_event()
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        event = self.get_event()
+        try:
+            services.cancel_event(event=event, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The event “%(title)s” has been cancelled.") % {"title": event.title})
+        return redirect(event)
+
+
+class PostOnlyView(View):
+    http_method_names = ["post"]
+
+
+class RegisterView(PostOnlyView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        event = get_object_or_404(Event, pk=pk)
+        try:
+            services.register(event=event, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("You are registered for “%(title)s”.") % {"title": event.title})
+        return redirect(event)
+
+
+class UnregisterView(PostOnlyView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        event = get_object_or_404(Event, pk=pk)
+        try:
+            services.unregister(event=event, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("You are no longer registered for “%(title)s”.") % {"title": event.title})
+        return redirect(event)
+
+
+class InviteView(FormView):
+    template_name = "events/invite_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.event = get_object_or_404(Event.objects.select_related("booking__room", "organizer"), pk=kwargs["pk"])
+        if not services.can_invite(self.event, request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class: Any = None) -> InviteForm:
+        return InviteForm(**self.get_form_kwargs(), inviter=self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["event"] = self.event
+        return context
+
+    def form_valid(self, form: InviteForm) -> HttpResponse:
+        try:
+            result = services.invite(
+                event=self.event, invited_by=self.request.user, invitees=form.cleaned_data["invitees"]
+            )
+        except PermissionDenied as error:
+            raise Http404 from error
+        if result.sent:
+            names = ", ".join(invitation.invitee.display_name for invitation in result.sent)
+            messages.success(self.request, _("Invitations sent to %(names)s.") % {"names": names})
+        if result.refused:
+            for person, reasons in result.refused:
+                form.add_error(None, f"{person.display_name}: {' '.join(reasons)}")
+            return self.form_invalid(form)
+        return redirect(self.event)
+
+
+class InvitationListView(TemplateView):
+    """Invitations to me (pending first) and from me."""
+
+    template_name = "events/invitation_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        related = ("event__booking__room", "event__organizer", "invited_by", "invitee")
+        incoming = Invitation.objects.filter(invitee=user).select_related(*related)
+        context["pending"] = incoming.filter(status=Invitation.Status.PENDING).order_by("event__start")
+        context["answered"] = incoming.exclude(status=Invitation.Status.PENDING).order_by("-responded_at")[:50]
+        context["sent"] = (
+            Invitation.objects.filter(invited_by=user).select_related(*related).order_by("-created_at")[:100]
+        )
+        context["now"] = timezone.now()
+        return context
+
+
+class InvitationAnswerView(PostOnlyView):
+    accept = True
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invitation = get_object_or_404(Invitation.objects.select_related("event"), pk=pk, invitee=request.user)
+        respond = services.accept_invitation if self.accept else services.decline_invitation
+        try:
+            respond(invitation=invitation, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            text = _("You accepted “%(title)s” and are registered.") if self.accept else _("You declined “%(title)s”.")
+            messages.success(request, text % {"title": invitation.event.title})
+        next_url = request.POST.get("next")
+        if next_url == "event":
+            return redirect(invitation.event)
+        return redirect("events:invitations")
