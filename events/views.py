@@ -248,9 +248,15 @@ class InviteView(FormView):
             names = ", ".join(invitation.invitee.display_name for invitation in result.sent)
             messages.success(self.request, _("Invitations sent to %(names)s.") % {"names": names})
         if result.refused:
-            for person, reasons in result.refused:
-                form.add_error(None, f"{person.display_name}: {' '.join(reasons)}")
-            return self.form_invalid(form)
+            refusals = [
+                message if message.startswith(person.display_name) else f"{person.display_name}: {message}"
+                for person, reasons in result.refused
+                for message in reasons
+            ]
+            fresh = InviteForm(
+                initial={"invitees": [person.pk for person, _r in result.refused]}, inviter=self.request.user
+            )
+            return self.render_to_response(self.get_context_data(form=fresh, refusals=refusals))
         return redirect(self.event)
 
 

@@ -150,7 +150,8 @@ class TestInviteAndAnswer:
         response = employee_client.post(reverse("events:invite", args=[event.pk]), {"invitees": [ok.pk, late.pk]})
         html = response.content.decode()
         assert response.status_code == 200
-        assert "Larry: Larry works 13:00–21:00" in html
+        assert "Larry works 13:00–21:00" in html
+        assert response.context["form"].initial == {"invitees": [late.pk]}
         assert "Invitations sent to Olga." in html
         assert list(Invitation.objects.values_list("invitee__name", flat=True)) == ["Olga"]
 
