@@ -7,7 +7,7 @@ XDIST ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-e2e lint format messages check-deploy install clean
+.PHONY: run test test-e2e fuzz lint format messages check-deploy install clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: install
 
 test-e2e: install
 	$(BIN)/pytest $(XDIST) -m e2e $(PYTEST_ARGS)
+
+fuzz: install
+	RUN_API_FUZZ=1 $(BIN)/pytest $(XDIST) -m fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

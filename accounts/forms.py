@@ -106,3 +106,9 @@ class WorkingWeekForm(forms.Form):
             week[weekday] = values
         data["week"] = week
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"), max_length=100, help_text=_("Where it is used, e.g. “door panel 3” or “calendar sync”.")
+    )

@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 from datetime import time
 from typing import Any
 
@@ -186,3 +188,46 @@ class WorkingHours(models.Model):
                 raise ValidationError({"break_end": _("The break must end after it starts.")})
             if self.break_start < self.start or self.break_end > self.end:
                 raise ValidationError(_("The break must lie inside the working day."))
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 hash of it is kept; the token itself
+    is shown once, when it is created."""
+
+    PREFIX = "bk_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+        """A new token for ``user``: the saved row and the raw token to show once."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls(user=user, name=name, key_hash=cls.hash(raw), hint=raw[: len(cls.PREFIX) + 5])
+        token.full_clean(exclude=["key_hash", "hint"])
+        token.save()
+        return token, raw

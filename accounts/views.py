@@ -2,12 +2,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.forms import ProfileForm, WorkingWeekForm
+from accounts.forms import ApiTokenForm, ProfileForm, WorkingWeekForm
+from accounts.models import ApiToken
 from accounts.services import set_working_hours
+
+NEW_TOKEN_SESSION_KEY = "new_api_token"
 
 
 class ProfileView(TemplateView):
@@ -20,6 +25,9 @@ class ProfileView(TemplateView):
         user = self.request.user
         context.setdefault("form", ProfileForm(instance=user))
         context.setdefault("hours_form", WorkingWeekForm(user=user))
+        context["token_form"] = ApiTokenForm()
+        context["tokens"] = ApiToken.objects.active().filter(user=user)
+        context["new_token"] = self.request.session.pop(NEW_TOKEN_SESSION_KEY, None)
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -39,3 +47,32 @@ class ProfileView(TemplateView):
             return redirect("accounts:profile")
         messages.error(request, _("Please correct the errors below."))
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class ApiTokenCreateView(View):
+    """Create a personal API token; it is shown once, on the next profile page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("accounts:profile")
+        token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
+        messages.success(request, _("Token “%(name)s” created.") % {"name": token.name})
+        return redirect("accounts:profile")
+
+
+class ApiTokenRevokeView(View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("accounts:profile")

@@ -17,5 +17,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "booking_site.views.page_not_found"

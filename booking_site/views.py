@@ -3,8 +3,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -56,3 +58,10 @@ class HomeView(TemplateView):
         )
         context["now"] = now
         return context
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """JSON for unknown API addresses, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,0 +1,189 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User, Weekday, WorkingHours
+from accounts.timezones import timezone_choices
+from events.models import Event, Invitation, Registration
+from rooms.models import Booking, Equipment, Room
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    timezone = serializers.ChoiceField(choices=timezone_choices())
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "timezone", "is_staff"]
+        read_only_fields = ["id", "email", "is_staff"]
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    weekday = serializers.ChoiceField(choices=Weekday.choices)
+
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start", "end", "break_start", "break_end"]
+        extra_kwargs = {"break_start": {"required": False}, "break_end": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        row = WorkingHours(**attrs)
+        row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+        return attrs
+
+
+class WorkingWeekSerializer(serializers.Serializer):
+    days = WorkingHoursSerializer(many=True, help_text=_("Working days; a weekday left out is a day off."))
+
+    def validate_days(self, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        weekdays = [day["weekday"] for day in days]
+        if len(weekdays) != len(set(weekdays)):
+            raise serializers.ValidationError(_("Each weekday may appear only once."))
+        return days
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    equipment = serializers.ListField(child=serializers.ChoiceField(choices=Equipment.choices), required=False)
+
+    class Meta:
+        model = Room
+        fields = ["id", "name", "description", "capacity", "location", "equipment", "is_active"]
+        extra_kwargs = {"capacity": {"min_value": 1, "max_value": 100000}}
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
+    event = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "room", "user", "title", "start", "end", "created_at", "cancelled_at", "event"]
+        read_only_fields = ["id", "user", "created_at", "cancelled_at", "event"]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_event(self, booking: Booking) -> int | None:
+        event = getattr(booking, "event", None)
+        return event.pk if event is not None else None
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
+    title = serializers.CharField(max_length=200)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class BookingChangeSerializer(serializers.Serializer):
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    organizer = PersonSerializer(read_only=True)
+    room = serializers.SerializerMethodField()
+    registration_count = serializers.IntegerField(read_only=True)
+    has_registrations = serializers.SerializerMethodField()
+    is_full = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "title",
+            "description",
+            "start",
+            "end",
+            "organizer",
+            "capacity",
+            "room",
+            "registration_count",
+            "has_registrations",
+            "is_full",
+            "created_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_room(self, event: Event) -> int | None:
+        return event.booking.room_id if event.booking_id else None
+
+    def get_has_registrations(self, event: Event) -> bool:
+        return bool(getattr(event, "registration_count", 0))
+
+    def get_is_full(self, event: Event) -> bool:
+        return event.is_full()
+
+
+class EventWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=100000, allow_null=True, required=False, default=None)
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), allow_null=True, required=False, default=None
+    )
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Registration
+        fields = ["user", "created_at"]
+
+
+class EventDetailSerializer(EventSerializer):
+    registrations = RegistrationSerializer(many=True, read_only=True)
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "registrations"]
+
+
+class EventSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "title", "start", "end"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    event = EventSummarySerializer(read_only=True)
+    invited_by = PersonSerializer(read_only=True)
+    invitee = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "event", "invited_by", "invitee", "status", "created_at", "responded_at"]
+        read_only_fields = fields
+
+
+class InviteSerializer(serializers.Serializer):
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
+    invitees = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True)
+
+    def validate_invitees(self, invitees: list[User]) -> list[User]:
+        if not invitees:
+            raise serializers.ValidationError(_("Pick at least one colleague."))
+        return list(dict.fromkeys(invitees))
+
+
+class RefusalSerializer(serializers.Serializer):
+    invitee = PersonSerializer()
+    messages = serializers.ListField(child=serializers.CharField())
+
+
+class InviteResultSerializer(serializers.Serializer):
+    sent = InvitationSerializer(many=True)
+    refused = RefusalSerializer(many=True)
