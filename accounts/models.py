@@ -18,6 +18,10 @@ def default_timezone() -> str:
     return settings.TIME_ZONE
 
 
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def validate_timezone(value: str) -> None:
     if not is_valid_timezone(value):
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
@@ -66,6 +70,10 @@ class User(AbstractUser):
         help_text=_("Times are shown and entered in this time zone."),
     )
 
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token, editable=False
+    )
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -86,6 +94,10 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def reset_calendar_token(self) -> None:
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
 
     def get_full_name(self) -> str:
         return self.display_name

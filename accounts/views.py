@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -28,6 +29,7 @@ class ProfileView(TemplateView):
         context["token_form"] = ApiTokenForm()
         context["tokens"] = ApiToken.objects.active().filter(user=user)
         context["new_token"] = self.request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+        context["feed_url"] = self.request.build_absolute_uri(reverse("events:user_feed", args=[user.calendar_token]))
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -34,17 +34,17 @@ def _sync_booking(event: Event, room: Room | None, actor: User) -> None:
     if room is None:
         if booking is not None:
             if not booking.is_cancelled and not booking.has_ended():
-                room_services.cancel_booking(booking=booking, actor=actor)
+                room_services.cancel_booking(booking=booking, actor=actor, notify=False)
             event.booking = None
         return
     if booking is not None and not booking.is_cancelled:
         room_services.change_booking(
-            booking=booking, actor=actor, title=event.title, room=room, start=event.start, end=event.end
+            booking=booking, actor=actor, title=event.title, room=room, start=event.start, end=event.end, notify=False
         )
         booking.refresh_from_db()
         return
     event.booking = room_services.book_room(
-        room=room, user=event.organizer, title=event.title, start=event.start, end=event.end
+        room=room, user=event.organizer, title=event.title, start=event.start, end=event.end, notify=False
     )
 
 
@@ -116,7 +116,7 @@ def cancel_event(*, event: Event, actor: User) -> Event:
             raise ValidationError(_("An event that has ended cannot be cancelled."), code="ended")
         booking = current.booking
         if booking is not None and not booking.is_cancelled and not booking.has_ended():
-            room_services.cancel_booking(booking=booking, actor=actor)
+            room_services.cancel_booking(booking=booking, actor=actor, notify=False)
         current.cancelled_at = timezone.now()
         current.save(update_fields=["cancelled_at"])
     return current

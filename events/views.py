@@ -2,6 +2,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,11 +10,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from events import services
+from accounts.models import User
+from events import ical, services
 from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation, Registration
+from rooms.models import Room
 from rooms.views import add_service_errors
 
 
@@ -296,3 +300,39 @@ class InvitationAnswerView(PostOnlyView):
         if next_url == "event":
             return redirect(invitation.event)
         return redirect("events:invitations")
+
+
+def calendar_response(body: bytes, filename: str | None = None) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _feed_owner(token: str) -> User:
+    return get_object_or_404(User, calendar_token=token, is_active=True)
+
+
+@login_not_required
+def user_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A person's private feed; the secret token in the address is the only key."""
+    return calendar_response(ical.user_feed(_feed_owner(token)))
+
+
+@login_not_required
+def room_calendar_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """A room's feed, for anyone holding a valid personal feed token."""
+    owner = _feed_owner(token)
+    return calendar_response(ical.room_feed(get_object_or_404(Room, pk=pk), owner.timezone))
+
+
+def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(Event.objects.select_related("organizer", "booking__room"), pk=pk)
+    return calendar_response(ical.event_calendar(event, request.user.timezone), f"event-{event.pk}.ics")
+
+
+@require_POST
+def reset_calendar_token(request: HttpRequest) -> HttpResponse:
+    request.user.reset_calendar_token()
+    messages.success(request, _("Your calendar address has changed; the old one no longer works."))
+    return redirect("accounts:profile")

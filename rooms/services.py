@@ -2,12 +2,16 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
 EXCLUSION_VIOLATION = "23P01"
@@ -42,9 +46,12 @@ def _check_manager(booking: Booking, actor: User) -> None:
         raise PermissionDenied(_("You can only change your own bookings."))
 
 
-def book_room(*, room: Room, user: User, title: str, start: datetime, end: datetime) -> Booking:
-    """Book ``room`` for ``user`` over [start, end)."""
-    return save_booking(Booking(room=room, user=user, title=title, start=start, end=end))
+def book_room(*, room: Room, user: User, title: str, start: datetime, end: datetime, notify: bool = True) -> Booking:
+    """Book ``room`` for ``user`` over [start, end); the holder gets a confirmation with an .ics."""
+    booking = save_booking(Booking(room=room, user=user, title=title, start=start, end=end))
+    if notify:
+        transaction.on_commit(lambda: mail_booking(booking, "booked"))
+    return booking
 
 
 def change_booking(
@@ -55,6 +62,7 @@ def change_booking(
     room: Room | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Change a standing booking's title, room or time; the owner or an admin only."""
     _check_manager(booking, actor)
@@ -73,10 +81,12 @@ def change_booking(
         if end is not None:
             current.end = end
         save_booking(current)
+        if notify:
+            transaction.on_commit(lambda: mail_booking(current, "changed"))
     return current
 
 
-def cancel_booking(*, booking: Booking, actor: User) -> Booking:
+def cancel_booking(*, booking: Booking, actor: User, notify: bool = True) -> Booking:
     """Cancel a booking that has not ended yet; the row stays, with ``cancelled_at`` set."""
     _check_manager(booking, actor)
     with transaction.atomic():
@@ -87,5 +97,21 @@ def cancel_booking(*, booking: Booking, actor: User) -> Booking:
             raise ValidationError(_("A booking that has ended cannot be cancelled."), code="ended")
         current.cancelled_at = timezone.now()
         current.save(update_fields=["cancelled_at"])
+        if notify:
+            transaction.on_commit(lambda: mail_booking(current, "cancelled"))
     booking.cancelled_at = current.cancelled_at
     return current
+
+
+def mail_booking(booking: Booking, kind: str) -> None:
+    """Tell the holder that ``booking`` was booked, changed or cancelled, with the .ics attached."""
+    holder = booking.user
+    booking = Booking.objects.select_related("room", "user").get(pk=booking.pk)
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(holder.timezone):
+        context = {"booking": booking, "kind": kind, "recipient": holder, "url": settings.SITE_URL.rstrip("/")}
+        subject = render_to_string("rooms/email/booking_subject.txt", context).strip()
+        body = render_to_string("rooms/email/booking_body.txt", context)
+        attachment = booking_message(booking, holder.timezone)
+    message = EmailMessage(subject, body, to=[holder.email])
+    message.attach(f"booking-{booking.pk}.ics", attachment, "text/calendar")
+    message.send(fail_silently=True)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("bookings/", views.MyBookingsView.as_view(), name="my_bookings"),
     path("bookings/<int:pk>/edit/", views.BookingEditView.as_view(), name="booking_edit"),
     path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking_cancel"),
+    path("bookings/<int:pk>/booking.ics", views.BookingIcsView.as_view(), name="booking_ics"),
 ]

@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from rooms import services
 from rooms.forms import BookingForm, RoomFilterForm, next_free_slot
+from rooms.ical import booking_message
 from rooms.models import Booking, Room, format_span
 from rooms.timeline import build_day_timeline
 
@@ -237,3 +239,13 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
         else:
             messages.success(request, _("Your booking “%(title)s” has been cancelled.") % {"title": booking.title})
         return HttpResponseRedirect(reverse("rooms:my_bookings"))
+
+
+class BookingIcsView(ManagedBookingMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        booking = self.get_booking()
+        response = HttpResponse(
+            booking_message(booking, request.user.timezone), content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
+        return response
