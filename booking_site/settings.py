@@ -240,6 +240,16 @@ BOOKING_MIN_MINUTES = int(os.environ.get("BOOKING_MIN_MINUTES", "15"))
 BOOKING_MAX_HOURS = int(os.environ.get("BOOKING_MAX_HOURS", "12"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "180"))
 
+# The building, for the usage report's occupancy: open hours on working days.
+BUILDING_TIME_ZONE = os.environ.get("BUILDING_TIME_ZONE", TIME_ZONE)
+BUILDING_OPEN_HOUR = int(os.environ.get("BUILDING_OPEN_HOUR", "8"))
+BUILDING_CLOSE_HOUR = int(os.environ.get("BUILDING_CLOSE_HOUR", "20"))
+BUILDING_WORKDAYS = [int(day) for day in env_list("BUILDING_WORKDAYS", "0,1,2,3,4")]
+
+# Optional export of the usage report to Google Sheets (off unless a key is given).
+GOOGLE_SERVICE_ACCOUNT_FILE = os.environ.get("GOOGLE_SERVICE_ACCOUNT_FILE", "")
+GOOGLE_REPORT_SHARE_WITH = os.environ.get("GOOGLE_REPORT_SHARE_WITH", "")
+
 # Production hardening; all of it is off while DEBUG is on.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -122,3 +122,36 @@ def next_free_slot(room: Room, now: datetime | None = None, length: timedelta = 
             break
         candidate = max(candidate, ceil_half_hour(timezone.localtime(booking.end)))
     return candidate
+
+
+class FinderForm(SpanForm):
+    people = forms.IntegerField(label=_("People"), min_value=1, max_value=10000, initial=4)
+    equipment = forms.MultipleChoiceField(
+        label=_("Equipment"),
+        choices=Equipment.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    field_order = ["date", "start_time", "end_time", "people", "equipment"]
+
+
+class UsageReportForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("Until"), widget=DateInput())
+    rooms = forms.ModelMultipleChoiceField(
+        label=_("Rooms"),
+        queryset=Room.objects.order_by("name"),
+        required=False,
+        help_text=_("Leave empty for every room."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end must not be before the start."))
+            elif (end - start).days > 3660:
+                self.add_error("end", _("Choose a period of at most ten years."))
+        return data

@@ -41,10 +41,9 @@ def _percent(moment: datetime, start: datetime, total: float) -> float:
     return round((moment - start).total_seconds() / total * 100, 3)
 
 
-def build_day_timeline(day: date, bookings: list[Booking], now: datetime | None = None) -> DayTimeline:
-    """The strip for ``day`` in the active time zone: 08:00-20:00, widened to
-    whole hours that cover any booking of the day."""
-    now = now or timezone.now()
+def day_window(day: date, bookings: list[Booking]) -> tuple[datetime, datetime]:
+    """08:00-20:00 of ``day`` in the active zone, widened to whole hours that
+    cover any of ``bookings`` on that day."""
     zone = timezone.get_current_timezone()
     midnight = timezone.make_aware(datetime.combine(day, time()), zone)
     next_midnight = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
@@ -53,12 +52,28 @@ def build_day_timeline(day: date, bookings: list[Booking], now: datetime | None 
     for booking in bookings:
         b_start = max(booking.start, midnight)
         b_end = min(booking.end, next_midnight)
+        if b_start >= b_end:
+            continue
         if b_start < start:
             start = timezone.localtime(b_start, zone).replace(minute=0, second=0, microsecond=0)
         if b_end > end:
             local_end = timezone.localtime(b_end, zone)
             rounded = local_end.replace(minute=0, second=0, microsecond=0)
             end = min(next_midnight, rounded + timedelta(hours=1) if rounded < local_end else rounded)
+    return start, end
+
+
+def build_day_timeline(
+    day: date,
+    bookings: list[Booking],
+    now: datetime | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> DayTimeline:
+    """The strip for ``day`` in the active time zone, over ``window`` (by default
+    ``day_window(day, bookings)``; a grid passes one window for all its rows)."""
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    start, end = window or day_window(day, bookings)
     total = (end - start).total_seconds()
     blocks = []
     for booking in bookings:

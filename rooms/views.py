@@ -1,4 +1,5 @@
 import contextlib
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -6,19 +7,23 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from rooms import services
-from rooms.forms import BookingForm, RoomFilterForm, next_free_slot
+from rooms import google_sheets, reports, services
+from rooms.finder import free_rooms, nearest_free_times
+from rooms.forms import BookingForm, FinderForm, RoomFilterForm, UsageReportForm, ceil_half_hour, next_free_slot
 from rooms.ical import booking_message
 from rooms.models import Booking, Room, format_span
-from rooms.timeline import build_day_timeline
+from rooms.timeline import build_day_timeline, day_window
+
+logger = logging.getLogger(__name__)
 
 
 def add_service_errors(form: Any, error: ValidationError) -> None:
@@ -249,3 +254,193 @@ class BookingIcsView(ManagedBookingMixin, View):
         )
         response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
         return response
+
+
+class FindRoomView(TemplateView):
+    """Rooms free for a whole span that seat a group, smallest first; when none
+    fits, the nearest free times that day."""
+
+    template_name = "rooms/find.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.request.GET:
+            form = FinderForm(self.request.GET)
+        else:
+            start = ceil_half_hour(timezone.localtime())
+            form = FinderForm(initial=BookingForm.initial_for(start, start + timedelta(hours=1)) | {"people": 4})
+        context["form"] = form
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            context["searched"] = True
+            context["rooms"] = free_rooms(data["start"], data["end"], data["people"], data["equipment"])
+            if not context["rooms"]:
+                context["suggestions"] = nearest_free_times(
+                    data["date"], data["start"], data["end"], data["people"], data["equipment"]
+                )
+            context["in_past"] = data["start"] < timezone.now()
+        return context
+
+
+class DayTimelineView(TemplateView):
+    """All active rooms as rows, one day in half hours as columns."""
+
+    template_name = "rooms/timeline_day.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        day = parse_day(self.request.GET.get("day"))
+        zone = timezone.get_current_timezone()
+        day_start = timezone.make_aware(datetime.combine(day, time()), zone)
+        day_end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
+        rooms = list(Room.objects.active().order_by("name"))
+        bookings = list(
+            Booking.objects.active()
+            .filter(room__in=rooms, start__lt=day_end, end__gt=day_start)
+            .select_related("user")
+            .order_by("start")
+        )
+        window = day_window(day, bookings)
+        by_room: dict[int, list[Booking]] = {}
+        for booking in bookings:
+            by_room.setdefault(booking.room_id, []).append(booking)
+        rows = [(room, build_day_timeline(day, by_room.get(room.pk, []), now, window)) for room in rooms]
+        context.update(
+            {
+                "day": day,
+                "today": timezone.localdate(),
+                "previous_day": day - timedelta(days=1),
+                "next_day": day + timedelta(days=1),
+                "rows": rows,
+                "header": rows[0][1] if rows else build_day_timeline(day, [], now, window),
+            }
+        )
+        return context
+
+
+class WeekTimelineView(DetailView):
+    """One room over a week: days as rows, half hours as columns."""
+
+    template_name = "rooms/timeline_week.html"
+    context_object_name = "room"
+
+    def get_queryset(self) -> QuerySet[Room]:
+        return Room.objects.all()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        room, now = self.object, timezone.now()
+        zone = timezone.get_current_timezone()
+        monday = parse_day(self.request.GET.get("day"))
+        monday -= timedelta(days=monday.weekday())
+        days = [monday + timedelta(days=offset) for offset in range(7)]
+        week_start = timezone.make_aware(datetime.combine(monday, time()), zone)
+        week_end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()), zone)
+        bookings = list(
+            Booking.objects.active()
+            .filter(room=room, start__lt=week_end, end__gt=week_start)
+            .select_related("user")
+            .order_by("start")
+        )
+        windows = [day_window(day, bookings) for day in days]
+        first_hour = min(timezone.localtime(start, zone).hour for start, _end in windows)
+        last_hour = max(
+            24 if timezone.localtime(end, zone).date() > day else timezone.localtime(end, zone).hour
+            for day, (_start, end) in zip(days, windows, strict=True)
+        )
+        rows = []
+        for day in days:
+            start = timezone.make_aware(datetime.combine(day, time(first_hour)), zone)
+            end = (
+                timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
+                if last_hour == 24
+                else timezone.make_aware(datetime.combine(day, time(last_hour)), zone)
+            )
+            rows.append((day, build_day_timeline(day, bookings, now, (start, end))))
+        context.update(
+            {
+                "rows": rows,
+                "header": rows[0][1],
+                "week_start": monday,
+                "week_end": monday + timedelta(days=6),
+                "previous_week": monday - timedelta(days=7),
+                "next_week": monday + timedelta(days=7),
+                "today": timezone.localdate(),
+            }
+        )
+        return context
+
+
+class StaffOnlyMixin:
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class UsageReportView(StaffOnlyMixin, TemplateView):
+    """Admins: per room, bookings, booked hours and occupancy over a period, as a
+    table with bars, CSV, XLSX and (when configured) Google Sheets."""
+
+    template_name = "rooms/usage_report.html"
+
+    def get_form(self) -> UsageReportForm:
+        data = self.request.GET if "start" in self.request.GET else None
+        today = timezone.localdate()
+        return UsageReportForm(data or None, initial={"start": today - timedelta(days=29), "end": today})
+
+    def get_report(self, form: UsageReportForm) -> reports.UsageReport | None:
+        if form.is_bound:
+            if not form.is_valid():
+                return None
+            data = form.cleaned_data
+            return reports.usage_report(data["start"], data["end"], data["rooms"] or None)
+        return reports.usage_report(form.initial["start"], form.initial["end"])
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        report = self.get_report(form)
+        export = request.GET.get("export")
+        if report is not None and export in ("csv", "xlsx"):
+            name = f"room-usage-{report.start.isoformat()}-{report.end.isoformat()}"
+            if export == "csv":
+                response = HttpResponse(reports.to_csv(report), content_type="text/csv; charset=utf-8")
+            else:
+                response = HttpResponse(
+                    reports.to_xlsx(report),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            response["Content-Disposition"] = f'attachment; filename="{name}.{export}"'
+            return response
+        peak = max((row.occupancy for row in report.rows), default=0) if report else 0
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                report=report,
+                peak=peak,
+                sheets_enabled=google_sheets.is_enabled(),
+                query=request.GET.urlencode() if form.is_bound else "",
+            )
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not google_sheets.is_enabled():
+            raise Http404
+        form = UsageReportForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below."))
+            return self.render_to_response(self.get_context_data(form=form, report=None, sheets_enabled=True))
+        data = form.cleaned_data
+        report = reports.usage_report(data["start"], data["end"], data["rooms"] or None)
+        title = _("Room usage %(start)s – %(end)s") % {"start": report.start.isoformat(), "end": report.end.isoformat()}
+        try:
+            url = google_sheets.export_report(report, title)
+        except Exception as error:
+            logger.warning("Google Sheets export failed: %s", error)
+            messages.error(request, _("Google Sheets did not accept the report. Please try again later."))
+        else:
+            messages.success(request, format_html(_('The report is in Google Sheets: <a href="{}">{}</a>'), url, url))
+        return HttpResponseRedirect(f"{reverse('rooms:usage_report')}?{request.POST.urlencode()}")

@@ -1,0 +1,141 @@
+"""The usage report: per room, bookings, booked hours and occupancy of the
+building's working hours over a period."""
+
+import csv
+import io
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from rooms.models import Booking, Room
+
+
+@dataclass
+class RoomUsage:
+    room: Room
+    bookings: int
+    booked_hours: float
+    working_hours_booked: float
+    occupancy: float
+
+    @property
+    def percent(self) -> float:
+        return round(self.occupancy * 100, 1)
+
+
+@dataclass
+class UsageReport:
+    start: date
+    end: date
+    working_hours: float
+    rows: list[RoomUsage]
+
+    @property
+    def total_bookings(self) -> int:
+        return sum(row.bookings for row in self.rows)
+
+    @property
+    def total_hours(self) -> float:
+        return round(sum(row.booked_hours for row in self.rows), 2)
+
+    def table(self) -> list[list[object]]:
+        header = [_("Room"), _("Location"), _("Seats"), _("Bookings"), _("Booked hours"), _("Occupancy, %")]
+        body = [
+            [r.room.name, r.room.location, r.room.capacity, r.bookings, r.booked_hours, r.percent] for r in self.rows
+        ]
+        return [header, *body]
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.BUILDING_TIME_ZONE)
+
+
+def working_windows(start: date, end: date) -> list[tuple[datetime, datetime]]:
+    """The building's open hours on each working day from ``start`` to ``end`` inclusive."""
+    zone = _zone()
+    windows = []
+    day = start
+    while day <= end:
+        if day.weekday() in settings.BUILDING_WORKDAYS:
+            windows.append(
+                (
+                    datetime.combine(day, time(settings.BUILDING_OPEN_HOUR), tzinfo=zone),
+                    datetime.combine(day, time(settings.BUILDING_CLOSE_HOUR), tzinfo=zone),
+                )
+            )
+        day += timedelta(days=1)
+    return windows
+
+
+def usage_report(start: date, end: date, rooms: Iterable[Room] | None = None) -> UsageReport:
+    """Standing bookings touching [start 00:00, end+1 00:00) in the building's zone.
+
+    A booking counts once in the period it touches; booked hours are clipped to
+    the period; occupancy is the booked share of the building's working hours
+    (``BUILDING_OPEN_HOUR``-``BUILDING_CLOSE_HOUR`` on ``BUILDING_WORKDAYS``).
+    """
+    zone = _zone()
+    period_start = datetime.combine(start, time(), tzinfo=zone)
+    period_end = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
+    chosen = list(rooms) if rooms is not None else list(Room.objects.order_by("name"))
+    windows = working_windows(start, end)
+    open_seconds = sum((close - open_).total_seconds() for open_, close in windows)
+    stats = {room.pk: [0, 0.0, 0.0] for room in chosen}
+    bookings = (
+        Booking.objects.active()
+        .filter(room__in=chosen, start__lt=period_end, end__gt=period_start)
+        .values_list("room_id", "start", "end")
+        .iterator(chunk_size=5000)
+    )
+    for room_id, b_start, b_end in bookings:
+        row = stats[room_id]
+        row[0] += 1
+        row[1] += (min(b_end, period_end) - max(b_start, period_start)).total_seconds()
+        for open_, close in windows:
+            if open_ >= b_end:
+                break
+            overlap = (min(b_end, close) - max(b_start, open_)).total_seconds()
+            if overlap > 0:
+                row[2] += overlap
+    rows = [
+        RoomUsage(
+            room=room,
+            bookings=stats[room.pk][0],
+            booked_hours=round(stats[room.pk][1] / 3600, 2),
+            working_hours_booked=round(stats[room.pk][2] / 3600, 2),
+            occupancy=(stats[room.pk][2] / open_seconds) if open_seconds else 0.0,
+        )
+        for room in chosen
+    ]
+    return UsageReport(start=start, end=end, working_hours=round(open_seconds / 3600, 2), rows=rows)
+
+
+def to_csv(report: UsageReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(report.table())
+    return buffer.getvalue()
+
+
+def to_xlsx(report: UsageReport) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Usage")[:31]
+    for row in report.table():
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEF", (24, 28, 8, 10, 14, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([])
+    sheet.append([_("Period"), f"{report.start.isoformat()} – {report.end.isoformat()}"])
+    sheet.append([_("Working hours per room"), report.working_hours])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
