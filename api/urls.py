@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -19,6 +19,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("me/working-hours/", views.WorkingHoursView.as_view(), name="working_hours"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     *router.urls,
 ]

@@ -416,6 +416,8 @@ class InvitationViewSet(
         invitations = Invitation.objects.select_related("event", "invited_by", "invitee").order_by("-created_at")
         if self.action in ("accept", "decline"):
             return invitations.filter(invitee=user)
+        if self.action == "retrieve" and user.is_staff:
+            return invitations
         direction = self.request.query_params.get("direction", "all") if self.action == "list" else "all"
         if direction == "incoming":
             invitations = invitations.filter(invitee=user)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from events.models import Event, Invitation
@@ -16,6 +17,7 @@ from rooms.models import Booking
 
 @never_cache
 @login_not_required
+@require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """200 when the database answers a query, 503 when it does not."""
     try:

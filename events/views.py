@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts.models import User
@@ -314,18 +314,21 @@ def _feed_owner(token: str) -> User:
 
 
 @login_not_required
+@require_safe
 def user_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A person's private feed; the secret token in the address is the only key."""
     return calendar_response(ical.user_feed(_feed_owner(token)))
 
 
 @login_not_required
+@require_safe
 def room_calendar_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     """A room's feed, for anyone holding a valid personal feed token."""
     owner = _feed_owner(token)
     return calendar_response(ical.room_feed(get_object_or_404(Room, pk=pk), owner.timezone))
 
 
+@require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.select_related("organizer", "booking__room"), pk=pk)
     return calendar_response(ical.event_calendar(event, request.user.timezone), f"event-{event.pk}.ics")

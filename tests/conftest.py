@@ -54,3 +54,10 @@ def other_client(other_employee) -> Client:
 @pytest.fixture
 def admin_client_(admin_user) -> Client:
     return _client_for(admin_user)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests create many users; a fast hasher keeps them quick (never in production).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
