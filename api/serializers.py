@@ -10,6 +10,30 @@ from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Equipment, Room
 
 
+class DateTimeField(serializers.DateTimeField):
+    """ISO 8601; naive values are read in the caller's zone. Years outside
+    2000-2999 are refused before any time-zone arithmetic can overflow."""
+
+    default_error_messages = {"out_of_range": _("Choose a time between the years 2000 and 2999.")}
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            result = super().to_internal_value(value)
+        except OverflowError:
+            self.fail("out_of_range")
+        if not 2000 <= result.year <= 2999:
+            self.fail("out_of_range")
+        return result
+
+    def enforce_timezone(self, value: Any) -> Any:
+        if not 2000 <= value.year <= 2999:
+            self.fail("out_of_range")
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("out_of_range")
+
+
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -78,15 +102,15 @@ class BookingSerializer(serializers.ModelSerializer):
 class BookingCreateSerializer(serializers.Serializer):
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
     title = serializers.CharField(max_length=200)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = DateTimeField()
+    end = DateTimeField()
 
 
 class BookingChangeSerializer(serializers.Serializer):
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
     title = serializers.CharField(max_length=200, required=False)
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = DateTimeField(required=False)
+    end = DateTimeField(required=False)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -129,8 +153,8 @@ class EventSerializer(serializers.ModelSerializer):
 class EventWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = DateTimeField()
+    end = DateTimeField()
     capacity = serializers.IntegerField(min_value=1, max_value=100000, allow_null=True, required=False, default=None)
     room = serializers.PrimaryKeyRelatedField(
         queryset=Room.objects.all(), allow_null=True, required=False, default=None

@@ -27,6 +27,7 @@ from api.serializers import (
     BookingChangeSerializer,
     BookingCreateSerializer,
     BookingSerializer,
+    DateTimeField,
     EventDetailSerializer,
     EventSerializer,
     EventWriteSerializer,
@@ -85,7 +86,7 @@ def parse_time(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    field = serializers.DateTimeField()
+    field = DateTimeField()
     try:
         return field.to_internal_value(raw)
     except serializers.ValidationError as error:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.worktime import working_hours_problem
-from rooms.models import Booking, format_span
+from rooms.models import Booking, check_calendar_range, format_span
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -135,10 +135,26 @@ class Event(models.Model):
         super().clean()
         if self.start is None or self.end is None:
             return
+        check_calendar_range(start=self.start, end=self.end)
         if self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")}, code="order")
-        if self.times_changed() and self.cancelled_at is None and self.start < timezone.now() - timedelta(minutes=1):
-            raise ValidationError({"start": _("An event cannot start in the past.")}, code="past")
+        if self.times_changed() and self.cancelled_at is None:
+            now = timezone.now()
+            if self.start < now - timedelta(minutes=1):
+                raise ValidationError({"start": _("An event cannot start in the past.")}, code="past")
+            horizon = settings.EVENT_HORIZON_DAYS
+            if self.start > now + timedelta(days=horizon):
+                raise ValidationError(
+                    {
+                        "start": ngettext(
+                            "Events can be planned at most %(days)d day ahead.",
+                            "Events can be planned at most %(days)d days ahead.",
+                            horizon,
+                        )
+                        % {"days": horizon}
+                    },
+                    code="too_far",
+                )
         if self.capacity is not None:
             if self.capacity < 1:
                 raise ValidationError({"capacity": _("Capacity must be at least 1.")}, code="capacity")

@@ -23,6 +23,20 @@ def local_datetime(day: date, moment: time) -> datetime:
     return aware
 
 
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def validate_day(day: date) -> None:
+    """Dates far outside any booking horizon are refused before they reach time arithmetic."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s."),
+            params={"first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
+            code="out_of_range",
+        )
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -41,7 +55,7 @@ class SpanForm(forms.Form):
     """A date with a start and an end time, typed in the user's own time zone;
     ``cleaned_data`` gets the aware ``start`` and ``end``."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_day])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(label=_("End"), widget=TimeInput())
 
@@ -136,8 +150,8 @@ class FinderForm(SpanForm):
 
 
 class UsageReportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput())
-    end = forms.DateField(label=_("Until"), widget=DateInput())
+    start = forms.DateField(label=_("From"), widget=DateInput(), validators=[validate_day])
+    end = forms.DateField(label=_("Until"), widget=DateInput(), validators=[validate_day])
     rooms = forms.ModelMultipleChoiceField(
         label=_("Rooms"),
         queryset=Room.objects.order_by("name"),

@@ -164,6 +164,19 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.select_related("room", "user")
 
 
+def check_calendar_range(**moments: datetime | None) -> None:
+    """Refuse times far outside any plausible booking before time-zone arithmetic
+    on them can overflow. Errors are keyed by field, so that constraint checks
+    skip those fields."""
+    errors = {
+        name: ValidationError(_("Choose a time between the years 2000 and 2999."), code="out_of_range")
+        for name, moment in moments.items()
+        if moment is not None and not 2000 <= moment.year <= 2999
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def format_span(start: datetime, end: datetime) -> str:
     """ "23 November 2026, 10:00–11:00" in the active time zone and language."""
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
@@ -272,6 +285,7 @@ class Booking(models.Model):
         super().clean()
         if self.start is None or self.end is None:
             return
+        check_calendar_range(start=self.start, end=self.end)
         if self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")}, code="order")
         errors: list[ValidationError] = []

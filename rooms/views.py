@@ -18,7 +18,16 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from rooms import google_sheets, reports, services
 from rooms.finder import free_rooms, nearest_free_times
-from rooms.forms import BookingForm, FinderForm, RoomFilterForm, UsageReportForm, ceil_half_hour, next_free_slot
+from rooms.forms import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    BookingForm,
+    FinderForm,
+    RoomFilterForm,
+    UsageReportForm,
+    ceil_half_hour,
+    next_free_slot,
+)
 from rooms.ical import booking_message
 from rooms.models import Booking, Room, format_span
 from rooms.timeline import build_day_timeline, day_window
@@ -54,10 +63,12 @@ class RoomListView(ListView):
 
 
 def parse_day(value: str | None) -> date:
+    """The ``day`` query parameter, or today when it is missing, garbage or out of range."""
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else timezone.localdate()
 
 
 class RoomDetailView(DetailView):

@@ -483,3 +483,50 @@ def test_many_concurrent_api_posts_for_one_slot_give_exactly_one_201(live_server
             assert payload["errors"]["non_field_errors"][0].startswith("The room is already booked")
     assert Booking.objects.active().filter(room=room).count() == 1
     assert Room.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01T00:00", "0001-01-01T01:00"),
+        ("0001-01-01T00:00+14:00", "0001-01-01T01:00+14:00"),
+        ("9999-12-31T22:00", "9999-12-31T23:59"),
+    ],
+)
+def test_times_at_the_edge_of_the_calendar_are_400(api, room, start, end):
+    for response in (
+        api.post("/api/bookings/", {"room": room.pk, "title": "x", "start": start, "end": end}, format="json"),
+        api.post("/api/events/", {"title": "x", "start": start, "end": end}, format="json"),
+        api.get("/api/rooms/", {"free_start": start, "free_end": end}),
+        api.get(f"/api/rooms/{room.pk}/bookings/", {"start": start, "end": end}),
+    ):
+        assert response.status_code == 400
+        assert "between the years 2000 and 2999" in json.dumps(response.json())
+    assert Booking.objects.count() == 0 and Event.objects.count() == 0
+
+
+def test_events_have_a_horizon(api, settings):
+    settings.EVENT_HORIZON_DAYS = 30
+    start = timezone.now() + timedelta(days=40)
+    response = api.post(
+        "/api/events/", {"title": "x", "start": iso(start), "end": iso(start + timedelta(hours=1))}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["start"] == ["Events can be planned at most 30 days ahead."]
+
+
+def test_admin_refuses_times_at_the_edge_of_the_calendar(admin_client_, room, employee):
+    response = admin_client_.post(
+        "/admin/rooms/booking/add/",
+        {
+            "room": room.pk,
+            "user": employee.pk,
+            "title": "x",
+            "start_0": "0001-01-01",
+            "start_1": "00:00:00",
+            "end_0": "0001-01-01",
+            "end_1": "01:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert Booking.objects.count() == 0
