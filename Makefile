@@ -7,7 +7,7 @@ XDIST ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-e2e fuzz lint format messages check-deploy install clean
+.PHONY: run test test-e2e fuzz fault bench lint format messages check-deploy install clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test-e2e: install
 
 fuzz: install
 	RUN_API_FUZZ=1 $(BIN)/pytest $(XDIST) -m fuzz $(PYTEST_ARGS)
+
+fault: install
+	RUN_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

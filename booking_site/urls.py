@@ -22,3 +22,4 @@ urlpatterns = [
 ]
 
 handler404 = "booking_site.views.page_not_found"
+handler500 = "booking_site.views.server_error"

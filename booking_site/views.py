@@ -1,9 +1,11 @@
+import sys
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -67,3 +69,21 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """503 with a plain page (JSON under /api/) while the database is unreachable;
+    the usual error page otherwise. Nothing half-written stays: each write is one
+    transaction, rolled back with the failed connection."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        detail = _("The service is briefly unavailable.") if unavailable else _("Server error.")
+        response: HttpResponse = JsonResponse({"detail": detail}, status=status)
+    else:
+        template = "503.html" if unavailable else "500.html"
+        response = HttpResponse(loader.render_to_string(template), status=status)
+    if unavailable:
+        response["Retry-After"] = "5"
+    return response
