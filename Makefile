@@ -35,6 +35,10 @@ fuzz: install
 fault: install
 	RUN_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
 
+bench: install
+	$(PY) bench/prepare.py
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"InvitationStatusEnum": "events.models.Invitation.Status"},
 }
 
+# `make bench` only: a bare view for the throughput floor and a query-count header.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+if BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(0, "booking_site.bench.QueryCountMiddleware")
+
 # Booking rules (see rooms.models.Booking.clean).
 BOOKING_MIN_MINUTES = int(os.environ.get("BOOKING_MIN_MINUTES", "15"))
 BOOKING_MAX_HOURS = int(os.environ.get("BOOKING_MAX_HOURS", "12"))

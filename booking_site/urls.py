@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -23,3 +24,8 @@ urlpatterns = [
 
 handler404 = "booking_site.views.page_not_found"
 handler500 = "booking_site.views.server_error"
+
+if settings.BENCH_ENDPOINTS:
+    from booking_site.bench import floor
+
+    urlpatterns.append(path("bench/floor", floor, name="bench_floor"))

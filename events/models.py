@@ -4,7 +4,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,16 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.filter(end__lte=now or timezone.now())
 
     def with_registration_counts(self) -> "EventQuerySet":
-        return self.annotate(registration_count=Count("registrations", distinct=True))
+        """``registration_count`` as a correlated subquery, so that a page of events
+        costs a page of counts, not a GROUP BY over every event."""
+        counts = (
+            Registration.objects.filter(event=OuterRef("pk"))
+            .order_by()
+            .values("event")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(registration_count=Coalesce(Subquery(counts), 0))
 
     def for_list(self, user: "User | None" = None) -> "EventQuerySet":
         """What the event list shows: organizer, room, the number registered and,

@@ -16,7 +16,7 @@ def fitting_rooms(people: int, equipment: list[str]) -> RoomQuerySet:
 def free_rooms(start: datetime, end: datetime, people: int, equipment: list[str]) -> list[Room]:
     """Active rooms seating ``people`` with all of ``equipment`` and no standing
     booking touching [start, end); smallest fitting first."""
-    busy = Booking.objects.active().filter(start__lt=end, end__gt=start).values("room_id")
+    busy = Booking.objects.active().touching(start, end).values("room_id")
     return list(fitting_rooms(people, equipment).exclude(pk__in=busy).order_by("capacity", "name"))
 
 
@@ -41,7 +41,8 @@ def nearest_free_times(
     rooms = list(fitting_rooms(people, equipment).order_by("capacity", "name"))
     bookings = (
         Booking.objects.active()
-        .filter(room__in=rooms, start__lt=close_at, end__gt=open_at)
+        .filter(room__in=rooms)
+        .touching(open_at, close_at)
         .order_by("start")
         .values_list("room_id", "start", "end")
     )

@@ -77,7 +77,7 @@ class RoomQuerySet(models.QuerySet["Room"]):
         now = now or timezone.now()
         local_now = timezone.localtime(now)
         day_end = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        bookings = Booking.objects.active().filter(end__gt=now, start__lt=day_end).order_by("start")
+        bookings = Booking.objects.active().touching(now, day_end).order_by("start")
         return self.prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="bookings_today"))
 
 
@@ -142,16 +142,28 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
+def span_bound() -> timedelta:
+    """No booking lasts longer than this, so a search for bookings touching a time
+    may also require ``start > time - span_bound()``, which the (room, start) and
+    (start) indexes answer quickly."""
+    return timedelta(hours=max(settings.BOOKING_MAX_HOURS, 24))
+
+
 class BookingQuerySet(models.QuerySet["Booking"]):
     def active(self) -> "BookingQuerySet":
         return self.filter(cancelled_at__isnull=True)
+
+    def touching(self, start: datetime, end: datetime) -> "BookingQuerySet":
+        """Bookings sharing any part of [start, end), found through the start index."""
+        return self.filter(start__lt=end, end__gt=start, start__gt=start - span_bound())
 
     def overlapping(self, room: "Room | int", start: datetime, end: datetime) -> "BookingQuerySet":
         """Bookings of ``room`` sharing any part of the half-open [start, end)."""
         return self.filter(room=room, start__lt=end, end__gt=start)
 
     def upcoming(self, now: datetime | None = None) -> "BookingQuerySet":
-        return self.filter(end__gt=now or timezone.now())
+        now = now or timezone.now()
+        return self.filter(end__gt=now, start__gt=now - span_bound())
 
     def past(self, now: datetime | None = None) -> "BookingQuerySet":
         return self.filter(end__lte=now or timezone.now())
@@ -211,6 +223,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["room", "start"], name="rooms_booking_room_start"),
             models.Index(fields=["user", "start"], name="rooms_booking_user_start"),
+            models.Index(fields=["start"], name="rooms_booking_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -17,6 +17,10 @@ class Block:
     left: float
     width: float
 
+    @property
+    def style(self) -> str:
+        return f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+
 
 @dataclass
 class Slot:
@@ -24,6 +28,23 @@ class Slot:
     left: float
     width: float
     free: bool
+
+    @property
+    def style(self) -> str:
+        return f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+
+    @property
+    def query(self) -> str:
+        """The booking form's prefill for this half hour, as a query string."""
+        return f"date={self.start:%Y-%m-%d}&start={self.start:%H:%M}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m-%dT%H:%M}"
 
 
 @dataclass

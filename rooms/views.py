@@ -33,6 +33,7 @@ from rooms.models import Booking, Room, format_span
 from rooms.timeline import build_day_timeline, day_window
 
 logger = logging.getLogger(__name__)
+TIMELINE_ROOMS_PER_PAGE = 25
 
 
 def add_service_errors(form: Any, error: ValidationError) -> None:
@@ -88,9 +89,7 @@ class RoomDetailView(DetailView):
         zone = timezone.get_current_timezone()
         day_start = timezone.make_aware(datetime.combine(day, time()), zone)
         day_end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
-        day_bookings = list(
-            Booking.objects.active().with_related().filter(room=room, start__lt=day_end, end__gt=day_start)
-        )
+        day_bookings = list(Booking.objects.active().with_related().filter(room=room).touching(day_start, day_end))
         upcoming = Booking.objects.active().upcoming(now).with_related().filter(room=room).order_by("start")
         page = Paginator(upcoming, 25).get_page(self.request.GET.get("page"))
         context.update(
@@ -163,7 +162,10 @@ class MyBookingsView(TemplateView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         mine = Booking.objects.filter(user=self.request.user).select_related("room")
-        context["upcoming"] = mine.active().upcoming(now).order_by("start")
+        context["upcoming_page"] = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
+            self.request.GET.get("upcoming")
+        )
+        context["upcoming"] = context["upcoming_page"].object_list
         history = mine.filter(Q(end__lte=now) | Q(cancelled_at__isnull=False))
         context["page_obj"] = Paginator(history.order_by("-start"), 20).get_page(self.request.GET.get("page"))
         context["now"] = now
@@ -305,10 +307,14 @@ class DayTimelineView(TemplateView):
         zone = timezone.get_current_timezone()
         day_start = timezone.make_aware(datetime.combine(day, time()), zone)
         day_end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
-        rooms = list(Room.objects.active().order_by("name"))
+        page = Paginator(Room.objects.active().order_by("name"), TIMELINE_ROOMS_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        rooms = list(page.object_list)
         bookings = list(
             Booking.objects.active()
-            .filter(room__in=rooms, start__lt=day_end, end__gt=day_start)
+            .filter(room__in=rooms)
+            .touching(day_start, day_end)
             .select_related("user")
             .order_by("start")
         )
@@ -324,6 +330,7 @@ class DayTimelineView(TemplateView):
                 "previous_day": day - timedelta(days=1),
                 "next_day": day + timedelta(days=1),
                 "rows": rows,
+                "page_obj": page,
                 "header": rows[0][1] if rows else build_day_timeline(day, [], now, window),
             }
         )
@@ -350,7 +357,8 @@ class WeekTimelineView(DetailView):
         week_end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()), zone)
         bookings = list(
             Booking.objects.active()
-            .filter(room=room, start__lt=week_end, end__gt=week_start)
+            .filter(room=room)
+            .touching(week_start, week_end)
             .select_related("user")
             .order_by("start")
         )
