@@ -3,10 +3,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking_site.admin_mixins import ServiceErrorsAdminMixin
 from events import services
 from events.models import Event, Invitation, Registration
 
@@ -29,7 +30,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     """Changes go through the events services, so the room booking moves with the event."""
 
     list_display = ["title", "start", "end", "organizer", "room_name", "capacity", "registration_count", "is_cancelled"]
@@ -84,13 +85,6 @@ class EventAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
             obj._state.adding = False
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("Cancel selected events"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:

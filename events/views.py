@@ -21,6 +21,20 @@ from rooms.models import Room
 from rooms.views import add_service_errors
 
 
+def event_fields(form: EventForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {key: data[key] for key in ("title", "description", "start", "end", "capacity", "room")}
+
+
+def saved(request: HttpRequest, event: Event, message: str) -> HttpResponse:
+    """Confirm, warn when the organizer plans outside their own hours, show the event."""
+    messages.success(request, message % {"title": event.title})
+    warning = services.organizer_hours_warning(event)
+    if warning:
+        messages.warning(request, warning)
+    return redirect(event)
+
+
 class EventListView(ListView):
     """Upcoming events (or past ones), each with how many people registered."""
 
@@ -55,25 +69,12 @@ class EventCreateView(FormView):
         return initial
 
     def form_valid(self, form: EventForm) -> HttpResponse:
-        data = form.cleaned_data
         try:
-            event = services.create_event(
-                organizer=self.request.user,
-                title=data["title"],
-                description=data["description"],
-                start=data["start"],
-                end=data["end"],
-                capacity=data["capacity"],
-                room=data["room"],
-            )
+            event = services.create_event(organizer=self.request.user, **event_fields(form))
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The event “%(title)s” has been created.") % {"title": event.title})
-        warning = services.organizer_hours_warning(event)
-        if warning:
-            messages.warning(self.request, warning)
-        return redirect(event)
+        return saved(self.request, event, _("The event “%(title)s” has been created."))
 
 
 class EventDetailView(DetailView):
@@ -153,26 +154,12 @@ class EventEditView(ManagedEventMixin, FormView):
         return context
 
     def form_valid(self, form: EventForm) -> HttpResponse:
-        data = form.cleaned_data
         try:
-            event = services.change_event(
-                event=self.event,
-                actor=self.request.user,
-                title=data["title"],
-                description=data["description"],
-                start=data["start"],
-                end=data["end"],
-                capacity=data["capacity"],
-                room=data["room"],
-            )
+            event = services.change_event(event=self.event, actor=self.request.user, **event_fields(form))
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The event “%(title)s” has been changed.") % {"title": event.title})
-        warning = services.organizer_hours_warning(event)
-        if warning:
-            messages.warning(self.request, warning)
-        return redirect(event)
+        return saved(self.request, event, _("The event “%(title)s” has been changed."))
 
 
 class EventCancelView(ManagedEventMixin, TemplateView):

@@ -3,13 +3,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking_site.admin_mixins import ServiceErrorsAdminMixin
 from rooms import services
 from rooms.models import Booking, Equipment, Room
 
@@ -92,7 +93,7 @@ class BookingStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     """Bookings obey the model's rules here too; saving goes through the service."""
 
     list_display = ["title", "room", "user", "start", "end", "state"]
@@ -116,13 +117,6 @@ class BookingAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Booking, form: Any, change: bool) -> None:
         services.save_booking(obj)
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("Cancel selected bookings"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:

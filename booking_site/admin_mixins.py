@@ -1,0 +1,17 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+
+class ServiceErrorsAdminMixin:
+    """For admins whose ``save_model`` calls a service: a rule the service refuses
+    late (a lost race) becomes a message on the same page, not a server error."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
