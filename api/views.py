@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from api.serializers import (
     WorkingWeekSerializer,
 )
 from events import services as event_services
-from events.models import Event, Invitation, Registration
+from events.models import Event, Invitation
 from rooms import services as room_services
 from rooms.models import Booking, Equipment, Room
 
@@ -269,15 +269,12 @@ class BookingViewSet(
         return Response(BookingSerializer(cancelled).data)
 
 
+def event_details() -> QuerySet[Event]:
+    return Event.objects.with_registration_counts().select_related("organizer", "booking").with_attendees()
+
+
 def event_detail(event_id: int) -> Event:
-    return (
-        Event.objects.with_registration_counts()
-        .select_related("organizer", "booking")
-        .prefetch_related(
-            Prefetch("registrations", queryset=Registration.objects.select_related("user").order_by("created_at"))
-        )
-        .get(pk=event_id)
-    )
+    return event_details().get(pk=event_id)
 
 
 @extend_schema_view(
@@ -314,15 +311,7 @@ class EventViewSet(
 
     def get_queryset(self) -> QuerySet[Event]:
         if self.action == "retrieve":
-            return (
-                Event.objects.with_registration_counts()
-                .select_related("organizer", "booking")
-                .prefetch_related(
-                    Prefetch(
-                        "registrations", queryset=Registration.objects.select_related("user").order_by("created_at")
-                    )
-                )
-            )
+            return event_details()
         if self.action != "list":
             return Event.objects.select_related("organizer", "booking__room")
         events = Event.objects.active().for_list()

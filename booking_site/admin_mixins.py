@@ -1,3 +1,4 @@
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -15,3 +16,18 @@ class ServiceErrorsAdminMixin:
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
             return HttpResponseRedirect(request.get_full_path())
+
+    def apply_each(
+        self, request: HttpRequest, objects: Iterable[Any], act: Callable[[Any], object], done: Callable[[int], str]
+    ) -> None:
+        """Run a service on each selected object; report each refusal and the count done."""
+        count = 0
+        for obj in objects:
+            try:
+                act(obj)
+            except ValidationError as error:
+                self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.WARNING)  # type: ignore[attr-defined]
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done(count))  # type: ignore[attr-defined]

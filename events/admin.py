@@ -1,7 +1,6 @@
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -88,16 +87,12 @@ class EventAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel selected events"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:
-        cancelled = 0
-        for event in queryset:
-            try:
-                services.cancel_event(event=event, actor=request.user)
-            except ValidationError as error:
-                self.message_user(request, f"{event.title}: {' '.join(error.messages)}", messages.WARNING)
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(request, ngettext("%d event cancelled.", "%d events cancelled.", cancelled) % cancelled)
+        self.apply_each(
+            request,
+            queryset,
+            lambda event: services.cancel_event(event=event, actor=request.user),
+            lambda count: ngettext("%d event cancelled.", "%d events cancelled.", count) % count,
+        )
 
 
 @admin.register(Registration)

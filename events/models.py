@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,11 @@ class EventQuerySet(models.QuerySet["Event"]):
         if user is not None:
             query = query.annotate(is_registered=Exists(Registration.objects.filter(event=OuterRef("pk"), user=user)))
         return query
+
+    def with_attendees(self) -> "EventQuerySet":
+        """Each event's registrations, with their people, in the order they came."""
+        registrations = Registration.objects.select_related("user").order_by("created_at")
+        return self.prefetch_related(Prefetch("registrations", queryset=registrations))
 
     def managed_by(self, user: "User") -> "EventQuerySet":
         """Events ``user`` may change or cancel: their own, or all for admins."""

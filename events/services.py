@@ -6,15 +6,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.worktime import working_hours_problem
+from booking_site.mail import message_for
 from events.models import Event, Invitation, Registration
 from rooms import services as room_services
 from rooms.models import Room
@@ -216,11 +215,7 @@ def _site_url(path: str) -> str:
 
 
 def _mail(to: User, subject_template: str, body_template: str, context: dict) -> None:
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(to.timezone):
-        context = {**context, "recipient": to}
-        subject = render_to_string(subject_template, context).strip()
-        body = render_to_string(body_template, context)
-    send_mail(subject, body, None, [to.email], fail_silently=True)
+    message_for(to, subject_template, body_template, context).send(fail_silently=True)
 
 
 def _mail_invitation(invitation: Invitation) -> None:

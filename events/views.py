@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from accounts.models import User
 from events import ical, services
 from events.forms import EventForm, InviteForm
-from events.models import Event, Invitation, Registration
+from events.models import Event, Invitation
 from rooms.models import Room
 from rooms.views import add_service_errors
 
@@ -84,9 +84,7 @@ class EventDetailView(DetailView):
     context_object_name = "event"
 
     def get_queryset(self) -> QuerySet[Event]:
-        return Event.objects.select_related("organizer", "booking__room").prefetch_related(
-            Prefetch("registrations", queryset=Registration.objects.select_related("user").order_by("created_at"))
-        )
+        return Event.objects.select_related("organizer", "booking__room").with_attendees()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

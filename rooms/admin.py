@@ -1,7 +1,6 @@
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -120,15 +119,9 @@ class BookingAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel selected bookings"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        cancelled = 0
-        for booking in queryset:
-            try:
-                services.cancel_booking(booking=booking, actor=request.user)
-            except ValidationError as error:
-                self.message_user(request, f"{booking.title}: {' '.join(error.messages)}", messages.WARNING)
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(
-                request, ngettext("%d booking cancelled.", "%d bookings cancelled.", cancelled) % cancelled
-            )
+        self.apply_each(
+            request,
+            queryset.select_related("room"),
+            lambda booking: services.cancel_booking(booking=booking, actor=request.user),
+            lambda count: ngettext("%d booking cancelled.", "%d bookings cancelled.", count) % count,
+        )

@@ -4,13 +4,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from booking_site.mail import message_for
 from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
@@ -107,11 +106,7 @@ def mail_booking(booking: Booking, kind: str) -> None:
     """Tell the holder that ``booking`` was booked, changed or cancelled, with the .ics attached."""
     holder = booking.user
     booking = Booking.objects.select_related("room", "user").get(pk=booking.pk)
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(holder.timezone):
-        context = {"booking": booking, "kind": kind, "recipient": holder, "url": settings.SITE_URL.rstrip("/")}
-        subject = render_to_string("rooms/email/booking_subject.txt", context).strip()
-        body = render_to_string("rooms/email/booking_body.txt", context)
-        attachment = booking_message(booking, holder.timezone)
-    message = EmailMessage(subject, body, to=[holder.email])
-    message.attach(f"booking-{booking.pk}.ics", attachment, "text/calendar")
+    context = {"booking": booking, "kind": kind, "url": settings.SITE_URL.rstrip("/")}
+    message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
+    message.attach(f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), "text/calendar")
     message.send(fail_silently=True)
