@@ -36,7 +36,7 @@ fault: install
 	RUN_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
 
 bench: install
-	$(PY) bench/prepare.py
+	$(PY) bench/prepare.py $(BENCH_ARGS)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: install

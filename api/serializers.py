@@ -82,6 +82,18 @@ class RoomSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "capacity", "location", "equipment", "is_active"]
         extra_kwargs = {"capacity": {"min_value": 1, "max_value": 100000}}
 
+    def to_representation(self, instance: Room) -> dict[str, Any]:
+        """The declared fields, read directly: a page of rooms is the API's most frequent answer."""
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "description": instance.description,
+            "capacity": instance.capacity,
+            "location": instance.location,
+            "equipment": list(instance.equipment),
+            "is_active": instance.is_active,
+        }
+
 
 class BookingSerializer(serializers.ModelSerializer):
     user = PersonSerializer(read_only=True)

@@ -11,7 +11,23 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SQLITE_DIR = ROOT / "bench" / "data"
+
+
+def urls(sqlite: bool) -> tuple[str, str]:
+    """(office, demo) database URLs."""
+    if sqlite:
+        return f"sqlite:///{SQLITE_DIR / 'office.sqlite3'}", f"sqlite:///{SQLITE_DIR / 'demo.sqlite3'}"
+    return (
+        os.environ.get("BENCH_OFFICE_URL", "postgres://postgres@127.0.0.1:5432/booking_bench"),
+        os.environ.get("BENCH_DEMO_URL", "postgres://postgres@127.0.0.1:5432/booking_bench_demo"),
+    )
+
+
 def ensure_database(url: str) -> None:
+    if url.startswith("sqlite:"):
+        SQLITE_DIR.mkdir(exist_ok=True)
+        return
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()
@@ -27,8 +43,7 @@ def manage(url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def main() -> None:
-    office = os.environ.get("BENCH_OFFICE_URL", "postgres://postgres@127.0.0.1:5432/booking_bench")
-    demo = os.environ.get("BENCH_DEMO_URL", "postgres://postgres@127.0.0.1:5432/booking_bench_demo")
+    office, demo = urls("--sqlite" in sys.argv[1:])
     for url, seed in ((demo, ["seed_demo"]), (office, ["seed_office"])):
         ensure_database(url)
         manage(url, "migrate", "--noinput", "-v", "0").check_returncode()
@@ -39,7 +54,9 @@ def main() -> None:
         if result.returncode == 3:
             print(f"Filling {url} ({seed[0]}); this takes a few minutes the first time.", flush=True)
             manage(url, *seed).check_returncode()
-        manage(url, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
+        manage(
+            url, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')"
+        ).check_returncode()
 
 
 if __name__ == "__main__":

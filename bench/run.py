@@ -17,6 +17,8 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from prepare import urls
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
@@ -37,7 +39,10 @@ OPERATIONS = [
 ]
 
 
-def env_for(database_url: str) -> dict[str, str]:
+READ_PAGES = ["rooms", "room", "timeline", "finder", "my_bookings", "events", "event"]
+
+
+def env_for(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -51,6 +56,7 @@ def env_for(database_url: str) -> dict[str, str]:
         "BENCH_ENDPOINTS": "1",
         "LOG_LEVEL": "WARNING",
         "BOOKING_HORIZON_DAYS": "3650",
+        **(extra or {}),
     }
 
 
@@ -181,13 +187,23 @@ def specs(data: dict, base: str, seconds: float, concurrency: int) -> dict[str, 
     }
 
 
-def measure(database_url: str, port: int, seconds: float, concurrency: int, workers: int) -> tuple[dict, float]:
-    env = env_for(database_url)
+def measure(
+    database_url: str,
+    port: int,
+    seconds: float,
+    concurrency: int,
+    workers: int,
+    extra_env: dict[str, str] | None = None,
+    only: list[str] | None = None,
+) -> tuple[dict, float]:
+    env = env_for(database_url, extra_env)
     data = prepare(env)
     server = start_server(env, port, workers)
     results = {}
     try:
         for name, spec in specs(data, f"http://127.0.0.1:{port}", seconds, concurrency).items():
+            if only and name not in only:
+                continue
             done = subprocess.run(
                 [PYTHON, str(ROOT / "bench" / "loadgen.py")],
                 input=json.dumps(spec),
@@ -216,6 +232,8 @@ def table(results: dict, memory: float, demo: dict | None) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, label, _method in OPERATIONS:
+        if name not in results:
+            continue
         row = results[name]
         ratio = f"{row['median_ms'] / demo[name]['median_ms']:.2f}x" if demo and demo[name]["median_ms"] else "–"
         share = row["rps"] / floor * 100
@@ -229,30 +247,56 @@ def table(results: dict, memory: float, demo: dict | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--office-url", default="postgres://postgres@127.0.0.1:5432/booking_bench")
-    parser.add_argument("--demo-url", default="postgres://postgres@127.0.0.1:5432/booking_bench_demo")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite files instead of PostgreSQL")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--write", default=str(ROOT / "docs" / "benchmark.md"))
+    parser.add_argument("--write", default="")
     args = parser.parse_args()
+    office_url, demo_url = urls(args.sqlite)
+    write = Path(args.write or ROOT / "docs" / ("benchmark-sqlite.md" if args.sqlite else "benchmark.md"))
+    run = (args.seconds, args.concurrency, args.workers)
+    uncached = {"FRAGMENT_CACHE_SECONDS": "0"}
     print("== demo data", flush=True)
-    demo, demo_memory = measure(args.demo_url, 8771, args.seconds, args.concurrency, args.workers)
+    demo, demo_memory = measure(demo_url, 8771, *run)
     print("== office scale", flush=True)
-    office, office_memory = measure(args.office_url, 8772, args.seconds, args.concurrency, args.workers)
-    office_table = table(office, office_memory, demo)
-    demo_table = table(demo, demo_memory, None)
+    office, office_memory = measure(office_url, 8772, *run)
+    print("== demo data, without the fragment cache", flush=True)
+    demo_cold, _memory = measure(demo_url, 8773, *run, extra_env=uncached, only=["floor", *READ_PAGES])
+    print("== office scale, without the fragment cache", flush=True)
+    office_cold, cold_memory = measure(office_url, 8774, *run, extra_env=uncached, only=["floor", *READ_PAGES])
+    office_table = table(office, max(office_memory, cold_memory), demo)
     print("\n" + office_table)
     machine = f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
-    Path(args.write).parent.mkdir(exist_ok=True)
-    Path(args.write).write_text(
+    database = "SQLite files" if args.sqlite else "PostgreSQL on the same machine"
+    write.parent.mkdir(exist_ok=True)
+    write.write_text(
         "# Benchmark\n\n"
-        f"Made by `make bench` on {time.strftime('%Y-%m-%d')}, {machine}; gunicorn with {args.workers} sync "
-        f"workers, {args.concurrency} concurrent clients per operation for {args.seconds:.0f} s, "
-        "PostgreSQL on the same machine.\n\n"
-        "## Office scale\n\n" + office_table + "\n\n## Demo data\n\n" + demo_table + "\n"
+        f"Made by `make bench{' BENCH_ARGS=--sqlite' if args.sqlite else ''}` on {time.strftime('%Y-%m-%d')}, "
+        f"{machine}; gunicorn with {args.workers} sync workers, {args.concurrency} concurrent clients per "
+        f"operation for {args.seconds:.0f} s, {database}. {data_summary(office_url)}\n\n"
+        "## Office scale\n\n" + office_table + "\n\n"
+        "## Demo data\n\n" + table(demo, demo_memory, None) + "\n\n"
+        "## Office scale without the fragment cache\n\n"
+        "Every read page rendered in full on every request (`FRAGMENT_CACHE_SECONDS=0`): the cost of a miss, "
+        "which the first viewer after a change pays.\n\n" + table(office_cold, cold_memory, demo_cold) + "\n"
     )
-    print(f"\nWritten to {args.write}")
+    print(f"\nWritten to {write}")
+
+
+SUMMARY = r"""
+from accounts.models import User
+from events.models import Event, Invitation, Registration
+from rooms.models import Booking, Room
+print(f"{Room.objects.count():,} rooms, {User.objects.count():,} people, {Booking.objects.count():,} bookings, "
+      f"{Event.objects.count():,} events, {Registration.objects.count() + Invitation.objects.count():,} "
+      "registrations and invitations")
+"""
+
+
+def data_summary(database_url: str) -> str:
+    counts = manage(env_for(database_url), "shell", "-c", SUMMARY).strip().splitlines()[-1]
+    return f"Office data: {counts}."
 
 
 if __name__ == "__main__":

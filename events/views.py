@@ -4,6 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -11,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.models import User
+from booking_site.fragments import FragmentMixin
 from events import ical, services
 from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
@@ -35,25 +37,20 @@ def saved(request: HttpRequest, event: Event, message: str) -> HttpResponse:
     return redirect(event)
 
 
-class EventListView(ListView):
+class EventListView(FragmentMixin, TemplateView):
     """Upcoming events (or past ones), each with how many people registered."""
 
     template_name = "events/event_list.html"
-    context_object_name = "events"
+    fragment_template = "events/_event_list.html"
+    fragment_per_user = True
     paginate_by = 20
 
-    def get_queryset(self) -> QuerySet[Event]:
-        self.show_past = self.request.GET.get("when") == "past"
+    def get_fragment_context(self) -> dict[str, Any]:
+        show_past = self.request.GET.get("when") == "past"
         events = Event.objects.active().for_list(self.request.user)
-        if self.show_past:
-            return events.past().order_by("-start")
-        return events.upcoming().order_by("start")
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["show_past"] = self.show_past
-        context["now"] = timezone.now()
-        return context
+        events = events.past().order_by("-start") if show_past else events.upcoming().order_by("start")
+        page = Paginator(events, self.paginate_by).get_page(self.request.GET.get("page"))
+        return {"events": page.object_list, "page_obj": page, "show_past": show_past, "now": timezone.now()}
 
 
 class EventCreateView(FormView):

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, TemplateView
 
+from booking_site.fragments import FragmentMixin
 from rooms import google_sheets, reports, services
 from rooms.finder import free_rooms, nearest_free_times
 from rooms.forms import (
@@ -41,26 +42,21 @@ def add_service_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, message)
 
 
-class RoomListView(ListView):
+class RoomListView(FragmentMixin, TemplateView):
     """All active rooms, with capacity, equipment and whether each is free now."""
 
     template_name = "rooms/room_list.html"
-    context_object_name = "rooms"
+    fragment_template = "rooms/_room_list.html"
     paginate_by = 50
 
-    def get_queryset(self) -> QuerySet[Room]:
-        self.filter_form = RoomFilterForm(self.request.GET or None)
-        rooms = Room.objects.active().order_by("name").with_bookings_today()
-        return self.filter_form.filter(rooms)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get_fragment_context(self) -> dict[str, Any]:
+        filter_form = RoomFilterForm(self.request.GET or None)
+        rooms = filter_form.filter(Room.objects.active().order_by("name").with_bookings_today())
+        page = Paginator(rooms, self.paginate_by).get_page(self.request.GET.get("page"))
         now = timezone.now()
-        context["filter_form"] = self.filter_form
-        context["now"] = now
-        for room in context["rooms"]:
+        for room in page.object_list:
             room.is_free, room.until = room.availability(now)
-        return context
+        return {"filter_form": filter_form, "rooms": page.object_list, "page_obj": page, "now": now}
 
 
 def parse_day(value: str | None) -> date:
@@ -72,17 +68,16 @@ def parse_day(value: str | None) -> date:
     return day if EARLIEST_DAY <= day <= LATEST_DAY else timezone.localdate()
 
 
-class RoomDetailView(DetailView):
+class RoomDetailView(FragmentMixin, DetailView):
     """A room, its timeline for one day, and its upcoming bookings."""
 
     template_name = "rooms/room_detail.html"
+    fragment_template = "rooms/_room_detail.html"
+    fragment_per_user = True
     context_object_name = "room"
+    queryset = Room.objects.all()
 
-    def get_queryset(self) -> QuerySet[Room]:
-        return Room.objects.with_bookings_today()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get_fragment_context(self) -> dict[str, Any]:
         room = self.object
         now = timezone.now()
         day = parse_day(self.request.GET.get("day"))
@@ -92,20 +87,18 @@ class RoomDetailView(DetailView):
         day_bookings = list(Booking.objects.active().with_related().filter(room=room).touching(day_start, day_end))
         upcoming = Booking.objects.active().upcoming(now).with_related().filter(room=room).order_by("start")
         page = Paginator(upcoming, 25).get_page(self.request.GET.get("page"))
-        context.update(
-            {
-                "day": day,
-                "previous_day": day - timedelta(days=1),
-                "next_day": day + timedelta(days=1),
-                "today": timezone.localdate(),
-                "timeline": build_day_timeline(day, day_bookings, now),
-                "page_obj": page,
-                "upcoming": page.object_list,
-                "now": now,
-            }
-        )
         room.is_free, room.until = room.availability(now)
-        return context
+        return {
+            "room": room,
+            "day": day,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "today": timezone.localdate(),
+            "timeline": build_day_timeline(day, day_bookings, now),
+            "page_obj": page,
+            "upcoming": page.object_list,
+            "now": now,
+        }
 
 
 class BookRoomView(FormView):
@@ -153,23 +146,26 @@ class BookRoomView(FormView):
         return redirect("rooms:my_bookings")
 
 
-class MyBookingsView(TemplateView):
+class MyBookingsView(FragmentMixin, TemplateView):
     """My standing upcoming bookings first, then past and cancelled ones, newest first."""
 
     template_name = "rooms/booking_list.html"
+    fragment_template = "rooms/_booking_list.html"
+    fragment_per_user = True
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get_fragment_context(self) -> dict[str, Any]:
         now = timezone.now()
         mine = Booking.objects.filter(user=self.request.user).select_related("room")
-        context["upcoming_page"] = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
+        upcoming = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
             self.request.GET.get("upcoming")
         )
-        context["upcoming"] = context["upcoming_page"].object_list
         history = mine.filter(Q(end__lte=now) | Q(cancelled_at__isnull=False))
-        context["page_obj"] = Paginator(history.order_by("-start"), 20).get_page(self.request.GET.get("page"))
-        context["now"] = now
-        return context
+        return {
+            "upcoming_page": upcoming,
+            "upcoming": upcoming.object_list,
+            "page_obj": Paginator(history.order_by("-start"), 20).get_page(self.request.GET.get("page")),
+            "now": now,
+        }
 
 
 class ManagedBookingMixin:
@@ -269,14 +265,15 @@ class BookingIcsView(ManagedBookingMixin, View):
         return response
 
 
-class FindRoomView(TemplateView):
+class FindRoomView(FragmentMixin, TemplateView):
     """Rooms free for a whole span that seat a group, smallest first; when none
     fits, the nearest free times that day."""
 
     template_name = "rooms/find.html"
+    fragment_template = "rooms/_find.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get_fragment_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {}
         if self.request.GET:
             form = FinderForm(self.request.GET)
         else:
@@ -295,13 +292,14 @@ class FindRoomView(TemplateView):
         return context
 
 
-class DayTimelineView(TemplateView):
+class DayTimelineView(FragmentMixin, TemplateView):
     """All active rooms as rows, one day in half hours as columns."""
 
     template_name = "rooms/timeline_day.html"
+    fragment_template = "rooms/_timeline_day.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get_fragment_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {}
         now = timezone.now()
         day = parse_day(self.request.GET.get("day"))
         zone = timezone.get_current_timezone()

@@ -530,3 +530,13 @@ def test_admin_refuses_times_at_the_edge_of_the_calendar(admin_client_, room, em
     )
     assert response.status_code == 200
     assert Booking.objects.count() == 0
+
+
+def test_room_fast_representation_matches_the_declared_fields(db):
+    from rest_framework import serializers as drf
+
+    from api.serializers import RoomSerializer
+
+    room = RoomFactory(description="By the window", equipment=["projector", "video"])
+    serializer = RoomSerializer()
+    assert serializer.to_representation(room) == drf.ModelSerializer.to_representation(serializer, room)

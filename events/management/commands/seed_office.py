@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DEFAULT_HOURS, DEFAULT_WORKING_DAYS, User, WorkingHours
+from booking_site.fragments import data_changed
 from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Equipment, Room
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--floors", type=int, default=20)
         parser.add_argument("--users", type=int, default=10000)
         parser.add_argument("--days", type=int, default=730, help="days of bookings, half past and half ahead")
-        parser.add_argument("--per-day", type=float, default=3.8, help="bookings per room and day, on average")
+        parser.add_argument("--per-day", type=float, default=5.0, help="bookings per room and day, on average")
         parser.add_argument("--events", type=int, default=20000)
         parser.add_argument("--people-per-event", type=int, default=10, help="registrations plus invitations")
         parser.add_argument("--seed", type=int, default=2026)
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         rooms = self.make_rooms(options["rooms"], options["floors"], rng)
         bookings = self.make_bookings(rooms, users, options["days"], options["per_day"], rng, zone)
         self.make_events(bookings, users, options["events"], options["people_per_event"], rng)
+        data_changed()
         self.log(self.style.SUCCESS("Done."))
 
     def make_users(self, count: int, rng: random.Random) -> list[int]:
