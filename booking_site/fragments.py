@@ -87,7 +87,7 @@ def cached_fragment(
     language, time zone and minute (and person, with ``per_user``)."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if seconds <= 0:
-        return mark_safe(render())  # noqa: S308 - rendered by our own templates
+        return mark_safe(render())
     user = request.user
     parts = [
         name,
@@ -104,10 +104,10 @@ def cached_fragment(
     generation = _current_generation(values.get(GENERATION_KEY))
     stored = values.get(key)
     if stored is not None and stored[0] == generation:
-        return mark_safe(stored[1])  # noqa: S308 - rendered by our own templates
+        return mark_safe(stored[1])
     html = render()
     cache.set(key, (generation, str(html)), seconds)
-    return mark_safe(html)  # noqa: S308 - rendered by our own templates
+    return mark_safe(html)
 
 
 class FragmentMixin:
