@@ -1,15 +1,12 @@
 """Rendered page fragments, shared by every app server and valid until the data changes.
 
-Every save or delete of a tracked model moves the *generation* on. A fragment is
-stored together with the generation it was rendered at and is served only while
-that generation is still current, so a hit costs one cache round trip: the
-generation and the fragment are read with one ``get_many``.
-
-With the database cache the new generation is written inside the transaction
-that changes the data, so it becomes visible exactly when the data does. Other
-caches (Redis) are not transactional, so the generation moves again on commit: a
-page rendered from the old rows in between is stored under a generation that is
-already gone.
+Every save or delete of a tracked model moves the *generation* on: one UPDATE of
+``rooms.FragmentGeneration``, inside the transaction that changes the data, so it
+becomes visible exactly when the data does. A fragment is stored in the
+``fragments`` cache together with the generation it was rendered at and is served
+only while that generation is still current. The generation is read before the
+page's data, so a fragment rendered from rows that were already outdated carries
+a generation that is outdated too.
 
 Fragments also vary by language, time zone and the current minute (they show
 "free now", the now line and past slots), and by person where they show
@@ -23,16 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.core.cache.backends.db import DatabaseCache
-from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-GENERATION_KEY = "fragments:generation"
+from rooms.models import FragmentGeneration
+
 QUIET_FIELDS = frozenset({"last_login", "last_used_at"})
 
 
@@ -40,15 +36,10 @@ def _cache() -> BaseCache:
     return caches["fragments"]
 
 
-def _bump() -> None:
-    _cache().set(GENERATION_KEY, secrets.token_hex(8), None)
-
-
 def data_changed() -> None:
     """Invalidate every stored fragment; for writes that send no signals (``update()``, bulk inserts)."""
-    _bump()
-    if not isinstance(_cache(), DatabaseCache):
-        transaction.on_commit(_bump)
+    if not FragmentGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        FragmentGeneration.objects.get_or_create(pk=1, defaults={"value": secrets.randbits(62)})
 
 
 def _changed(sender: type[Model], **kwargs: Any) -> None:
@@ -68,11 +59,8 @@ def track(*models: type[Model]) -> None:
         post_delete.connect(_changed, sender=model, dispatch_uid=uid, weak=False)
 
 
-def _current_generation(stored: str | None) -> str:
-    if stored is not None:
-        return stored
-    _cache().add(GENERATION_KEY, secrets.token_hex(8), None)
-    return _cache().get(GENERATION_KEY) or ""
+def generation() -> int | None:
+    return FragmentGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
 
 
 def cached_fragment(
@@ -99,14 +87,12 @@ def cached_fragment(
         *vary,
     ]
     key = "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    cache = _cache()
-    values = cache.get_many([GENERATION_KEY, key])
-    generation = _current_generation(values.get(GENERATION_KEY))
-    stored = values.get(key)
-    if stored is not None and stored[0] == generation:
+    current = generation()
+    stored = _cache().get(key)
+    if stored is not None and stored[0] == current:
         return mark_safe(stored[1])
     html = render()
-    cache.set(key, (generation, str(html)), seconds)
+    _cache().set(key, (current, str(html)), seconds)
     return mark_safe(html)
 
 

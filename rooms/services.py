@@ -28,10 +28,12 @@ def save_booking(booking: Booking) -> Booking:
     ``clean()`` and the write cannot interleave with another writer. On
     PostgreSQL two writers may both pass ``clean()``; the exclusion constraint
     then refuses the second, and that is reported with the same overlap message.
+    ``clean()`` already checks what the constraints state (the order of start and
+    end, and the overlap), so they are left to the database rather than queried twice.
     """
     try:
         with transaction.atomic():
-            booking.full_clean()
+            booking.full_clean(validate_constraints=False)
             booking.save()
     except IntegrityError as exc:
         if not _is_overlap_violation(exc):

@@ -112,6 +112,8 @@ class BookRoomView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self) -> dict[str, Any]:
+        if self.request.method != "GET":
+            return {}
         start = next_free_slot(self.room)
         initial = BookingForm.initial_for(start, start + timedelta(minutes=30))
         for key, field in (("date", "date"), ("start", "start_time"), ("end", "end_time")):
