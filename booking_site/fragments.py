@@ -6,7 +6,9 @@ becomes visible exactly when the data does. A fragment is stored in the
 ``fragments`` cache together with the generation it was rendered at and is served
 only while that generation is still current. The generation is read before the
 page's data, so a fragment rendered from rows that were already outdated carries
-a generation that is outdated too.
+a generation that is outdated too. A writer holds that row from its change to its
+commit; the services take it after their own row locks (the event row, the
+booking row), so it adds no lock-order cycle.
 
 Fragments also vary by language, time zone and the current minute (they show
 "free now", the now line and past slots), and by person where they show
