@@ -78,8 +78,8 @@ class RoomDetailView(FragmentMixin, DetailView):
     queryset = Room.objects.all()
 
     def get_fragment_context(self) -> dict[str, Any]:
-        room = self.object
         now = timezone.now()
+        room = Room.objects.with_bookings_today(now).get(pk=self.object.pk)
         day = parse_day(self.request.GET.get("day"))
         zone = timezone.get_current_timezone()
         day_start = timezone.make_aware(datetime.combine(day, time()), zone)

@@ -172,3 +172,10 @@ def test_fragments_in_redis(settings, employee_client, employee, room):
     services.book_room(room=room, user=employee, title="Redis check", start=start, end=start + timedelta(minutes=30))
     assert "Redis check" in employee_client.get(url).content.decode()
     caches["fragments"].clear()
+
+
+def test_room_page_availability_looks_at_today_only(employee_client, room):
+    BookingFactory(room=room, start=tomorrow_at(10))
+    page = employee_client.get(room.get_absolute_url()).content.decode()
+    assert "Free now" in page
+    assert "until 10:00" not in page
