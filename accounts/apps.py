@@ -8,7 +8,3 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401
-        from accounts.models import User
-        from booking_site.fragments import track
-
-        track(User)

@@ -197,32 +197,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Shared by every app server: sessions in the database, and the cache (which
-# allauth's rate limits use) in the database or, with REDIS_URL, in Redis.
+# allauth's rate limits use) in the database or, with REDIS_URL, in Redis. No
+# page is rendered from a cache; the database cache's table is made by a migration
+# (accounts 0005), so `migrate` alone leaves a working site.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Rendered page fragments (booking_site.fragments) have a cache of their own, so
-# that culling them never evicts the rate-limit counters.
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "fragments": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "fragments",
-        },
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "booking_cache"},
-        "fragments": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "booking_fragments",
-            "OPTIONS": {"MAX_ENTRIES": 3000},
-        },
-    }
-# Rendered lists and schedules are kept this long at most; any change to the data
-# they show replaces them at once. 0 turns this off.
-FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "120"))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "booking_cache"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.models import User
-from booking_site.fragments import FragmentMixin
 from events import ical, services
 from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
@@ -37,20 +36,20 @@ def saved(request: HttpRequest, event: Event, message: str) -> HttpResponse:
     return redirect(event)
 
 
-class EventListView(FragmentMixin, TemplateView):
+class EventListView(TemplateView):
     """Upcoming events (or past ones), each with how many people registered."""
 
     template_name = "events/event_list.html"
-    fragment_template = "events/_event_list.html"
-    fragment_per_user = True
     paginate_by = 20
 
-    def get_fragment_context(self) -> dict[str, Any]:
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         show_past = self.request.GET.get("when") == "past"
         events = Event.objects.active().for_list(self.request.user)
         events = events.past().order_by("-start") if show_past else events.upcoming().order_by("start")
         page = Paginator(events, self.paginate_by).get_page(self.request.GET.get("page"))
-        return {"events": page.object_list, "page_obj": page, "show_past": show_past, "now": timezone.now()}
+        return super().get_context_data(
+            events=page.object_list, page_obj=page, show_past=show_past, now=timezone.now(), **kwargs
+        )
 
 
 class EventCreateView(FormView):

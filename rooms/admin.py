@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking_site.admin_mixins import ServiceErrorsAdminMixin
-from booking_site.fragments import data_changed
 from rooms import services
 from rooms.models import Booking, Equipment, Room
 
@@ -67,13 +66,11 @@ class RoomAdmin(admin.ModelAdmin):
     @admin.action(description=_("Deactivate selected rooms"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         count = queryset.update(is_active=False)
-        data_changed()
         self.message_user(request, ngettext("%d room deactivated.", "%d rooms deactivated.", count) % count)
 
     @admin.action(description=_("Activate selected rooms"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         count = queryset.update(is_active=True)
-        data_changed()
         self.message_user(request, ngettext("%d room activated.", "%d rooms activated.", count) % count)
 
 

@@ -352,14 +352,3 @@ class Booking(models.Model):
             errors.append(self.overlap_error())
         if errors:
             raise ValidationError(errors)
-
-
-class FragmentGeneration(models.Model):
-    """A single row whose value moves on with every change to what the read pages
-    show (``booking_site.fragments``). Being a row, it moves in the same
-    transaction as the change, whichever cache holds the fragments."""
-
-    value = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return str(self.value)

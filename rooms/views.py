@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
-from booking_site.fragments import FragmentMixin
 from rooms import google_sheets, reports, services
 from rooms.finder import free_rooms, nearest_free_times
 from rooms.forms import (
@@ -42,21 +41,22 @@ def add_service_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, message)
 
 
-class RoomListView(FragmentMixin, TemplateView):
+class RoomListView(TemplateView):
     """All active rooms, with capacity, equipment and whether each is free now."""
 
     template_name = "rooms/room_list.html"
-    fragment_template = "rooms/_room_list.html"
     paginate_by = 50
 
-    def get_fragment_context(self) -> dict[str, Any]:
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         filter_form = RoomFilterForm(self.request.GET or None)
         rooms = filter_form.filter(Room.objects.active().order_by("name").with_bookings_today())
         page = Paginator(rooms, self.paginate_by).get_page(self.request.GET.get("page"))
         now = timezone.now()
         for room in page.object_list:
             room.is_free, room.until = room.availability(now)
-        return {"filter_form": filter_form, "rooms": page.object_list, "page_obj": page, "now": now}
+        return super().get_context_data(
+            filter_form=filter_form, rooms=page.object_list, page_obj=page, now=now, **kwargs
+        )
 
 
 def parse_day(value: str | None) -> date:
@@ -68,16 +68,14 @@ def parse_day(value: str | None) -> date:
     return day if EARLIEST_DAY <= day <= LATEST_DAY else timezone.localdate()
 
 
-class RoomDetailView(FragmentMixin, DetailView):
+class RoomDetailView(DetailView):
     """A room, its timeline for one day, and its upcoming bookings."""
 
     template_name = "rooms/room_detail.html"
-    fragment_template = "rooms/_room_detail.html"
-    fragment_per_user = True
     context_object_name = "room"
     queryset = Room.objects.all()
 
-    def get_fragment_context(self) -> dict[str, Any]:
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
         room = Room.objects.with_bookings_today(now).get(pk=self.object.pk)
         day = parse_day(self.request.GET.get("day"))
@@ -89,6 +87,7 @@ class RoomDetailView(FragmentMixin, DetailView):
         page = Paginator(upcoming, 25).get_page(self.request.GET.get("page"))
         room.is_free, room.until = room.availability(now)
         return {
+            **super().get_context_data(**kwargs),
             "room": room,
             "day": day,
             "previous_day": day - timedelta(days=1),
@@ -148,14 +147,12 @@ class BookRoomView(FormView):
         return redirect("rooms:my_bookings")
 
 
-class MyBookingsView(FragmentMixin, TemplateView):
+class MyBookingsView(TemplateView):
     """My standing upcoming bookings first, then past and cancelled ones, newest first."""
 
     template_name = "rooms/booking_list.html"
-    fragment_template = "rooms/_booking_list.html"
-    fragment_per_user = True
 
-    def get_fragment_context(self) -> dict[str, Any]:
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
         mine = Booking.objects.filter(user=self.request.user).select_related("room")
         upcoming = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
@@ -163,6 +160,7 @@ class MyBookingsView(FragmentMixin, TemplateView):
         )
         history = mine.filter(Q(end__lte=now) | Q(cancelled_at__isnull=False))
         return {
+            **super().get_context_data(**kwargs),
             "upcoming_page": upcoming,
             "upcoming": upcoming.object_list,
             "page_obj": Paginator(history.order_by("-start"), 20).get_page(self.request.GET.get("page")),
@@ -267,15 +265,14 @@ class BookingIcsView(ManagedBookingMixin, View):
         return response
 
 
-class FindRoomView(FragmentMixin, TemplateView):
+class FindRoomView(TemplateView):
     """Rooms free for a whole span that seat a group, smallest first; when none
     fits, the nearest free times that day."""
 
     template_name = "rooms/find.html"
-    fragment_template = "rooms/_find.html"
 
-    def get_fragment_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = {}
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
         if self.request.GET:
             form = FinderForm(self.request.GET)
         else:
@@ -294,14 +291,13 @@ class FindRoomView(FragmentMixin, TemplateView):
         return context
 
 
-class DayTimelineView(FragmentMixin, TemplateView):
+class DayTimelineView(TemplateView):
     """All active rooms as rows, one day in half hours as columns."""
 
     template_name = "rooms/timeline_day.html"
-    fragment_template = "rooms/_timeline_day.html"
 
-    def get_fragment_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = {}
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
         now = timezone.now()
         day = parse_day(self.request.GET.get("day"))
         zone = timezone.get_current_timezone()

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DEFAULT_HOURS, DEFAULT_WORKING_DAYS, User, WorkingHours
-from booking_site.fragments import data_changed
 from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Equipment, Room
 
@@ -56,7 +55,6 @@ class Command(BaseCommand):
         rooms = self.make_rooms(options["rooms"], options["floors"], rng)
         bookings = self.make_bookings(rooms, users, options["days"], options["per_day"], rng, zone)
         self.make_events(bookings, users, options["events"], options["people_per_event"], rng)
-        data_changed()
         self.log(self.style.SUCCESS("Done."))
 
     def make_users(self, count: int, rng: random.Random) -> list[int]:
