@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import User, WorkingHours
+from booking_site.admin_mixins import ServiceAdmin, adopt, record_formset
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -18,6 +23,11 @@ class UserCreationAdminForm(AdminUserCreationForm):
         fields = ("email", "name")
 
 
+class PasswordChangeAdminForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True) -> User:
+        return services.set_password(user=self.user, password=self.cleaned_data["password1"])
+
+
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
@@ -26,15 +36,41 @@ class WorkingHoursInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceAdmin, BaseUserAdmin):
+    """People are saved, their week replaced and their password set through the
+    accounts services; someone who has booked rooms or organized events stays
+    (deactivate them instead)."""
+
     inlines = [WorkingHoursInline]
 
-    def get_inlines(self, request, obj):
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         """New users get the default week on creation; it is edited afterwards."""
         return self.inlines if obj is not None else []
 
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
+    change_password_form = PasswordChangeAdminForm
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        adopt(obj, services.save_user(user=obj, actor=request.user))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        week = {
+            row.cleaned_data["weekday"]: (
+                row.cleaned_data["start"],
+                row.cleaned_data["end"],
+                row.cleaned_data.get("break_start"),
+                row.cleaned_data.get("break_end"),
+            )
+            for row in formset.forms
+            if row.cleaned_data and row not in formset.deleted_forms
+        }
+        services.set_working_hours(user=form.instance, week=week)
+        record_formset(formset)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.delete_user(user=obj, actor=request.user)
+
     ordering = ["email"]
     list_display = ["email", "name", "timezone", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]

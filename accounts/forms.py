@@ -1,10 +1,10 @@
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import DEFAULT_HOURS, User, Weekday, WorkingHours
 from accounts.timezones import timezone_choices
 
@@ -29,9 +29,7 @@ class SignupExtraForm(forms.Form):
         self.fields["timezone"].initial = settings.TIME_ZONE
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        user.name = self.cleaned_data["name"]
-        user.timezone = self.cleaned_data["timezone"]
-        user.save(update_fields=["name", "timezone"])
+        services.sign_up(user=user, name=self.cleaned_data["name"], timezone_name=self.cleaned_data["timezone"])
 
 
 class ProfileForm(forms.ModelForm):
@@ -89,19 +87,10 @@ class WorkingWeekForm(forms.Form):
             if values[0] is None or values[1] is None:
                 self.add_error(f"d{weekday}_works", _("Give the start and the end of a working day."))
                 continue
-            row = WorkingHours(
-                user=self.user,
-                weekday=weekday,
-                start=values[0],
-                end=values[1],
-                break_start=values[2],
-                break_end=values[3],
-            )
-            try:
-                row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-            except ValidationError as error:
-                for message in error.messages:
-                    self.add_error(f"d{weekday}_works", message)
+            problems = WorkingHours.problems(weekday, *values)
+            for message in problems:
+                self.add_error(f"d{weekday}_works", message)
+            if problems:
                 continue
             week[weekday] = values
         data["week"] = week

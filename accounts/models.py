@@ -85,7 +85,11 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["name", "email"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("A user with this e-mail address already exists."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,10 +98,6 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email
-
-    def reset_calendar_token(self) -> None:
-        self.calendar_token = new_calendar_token()
-        self.save(update_fields=["calendar_token"])
 
     def get_full_name(self) -> str:
         return self.display_name
@@ -108,8 +108,6 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
-        if self.email and type(self).objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
-            raise ValidationError({"email": _("A user with this e-mail address already exists.")})
 
 
 class Weekday(models.IntegerChoices):
@@ -161,13 +159,19 @@ class WorkingHours(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(break_start__isnull=True, break_end__isnull=True)
-                | Q(
-                    break_start__isnull=False,
-                    break_end__isnull=False,
-                    break_start__lt=F("break_end"),
-                    break_start__gte=F("start"),
-                    break_end__lte=F("end"),
-                ),
+                | Q(break_start__isnull=False, break_end__isnull=False),
+                name="accounts_workinghours_break_both_or_neither",
+                violation_error_message=_("Give both the start and the end of the break, or neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(break_start__isnull=True) | Q(break_end__isnull=True) | Q(break_start__lt=F("break_end")),
+                name="accounts_workinghours_break_order",
+                violation_error_message=_("The break must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(break_start__isnull=True)
+                | Q(break_end__isnull=True)
+                | Q(break_start__gte=F("start"), break_end__lte=F("end")),
                 name="accounts_workinghours_break_inside_day",
                 violation_error_message=_("The break must lie inside the working day."),
             ),
@@ -175,6 +179,18 @@ class WorkingHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()}: {self.describe()}"
+
+    @classmethod
+    def problems(
+        cls, weekday: int, start: time, end: time, break_start: time | None, break_end: time | None
+    ) -> list[str]:
+        """What is wrong with these hours for a weekday (the model's constraints), or []."""
+        row = cls(weekday=weekday, start=start, end=end, break_start=break_start, break_end=break_end)
+        try:
+            row.full_clean(exclude=["user"], validate_unique=False)
+        except ValidationError as error:
+            return error.messages
+        return []
 
     def describe(self) -> str:
         """ "10:00–18:00, break 12:00–13:00"."""
@@ -186,20 +202,6 @@ class WorkingHours(models.Model):
                 "end": f"{self.break_end:%H:%M}",
             }
         return day
-
-    def clean(self) -> None:
-        super().clean()
-        if self.start is None or self.end is None:
-            return
-        if self.start >= self.end:
-            raise ValidationError({"end": _("The working day must end after it starts.")})
-        if (self.break_start is None) != (self.break_end is None):
-            raise ValidationError(_("Give both the start and the end of the break, or neither."))
-        if self.break_start is not None and self.break_end is not None:
-            if self.break_start >= self.break_end:
-                raise ValidationError({"break_end": _("The break must end after it starts.")})
-            if self.break_start < self.start or self.break_end > self.end:
-                raise ValidationError(_("The break must lie inside the working day."))
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -236,10 +238,8 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
-        """A new token for ``user``: the saved row and the raw token to show once."""
+    def build(cls, user: User, name: str) -> tuple["ApiToken", str]:
+        """A new, unsaved token for ``user`` and the raw token to show once
+        (``accounts.services.issue_api_token`` saves it)."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls(user=user, name=name, key_hash=cls.hash(raw), hint=raw[: len(cls.PREFIX) + 5])
-        token.full_clean(exclude=["key_hash", "hint"])
-        token.save()
-        return token, raw
+        return cls(user=user, name=name, key_hash=cls.hash(raw), hint=raw[: len(cls.PREFIX) + 5]), raw

@@ -1,12 +1,26 @@
-"""Writes on people: their working week."""
+"""Writes on people: their profile, working week, API tokens and calendar address.
+Pages, the admin, the API and allauth's adapter call these."""
 
 from datetime import time
+from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import DEFAULT_HOURS, DEFAULT_WORKING_DAYS, User, WorkingHours
+from accounts.models import (
+    DEFAULT_HOURS,
+    DEFAULT_WORKING_DAYS,
+    ApiToken,
+    User,
+    WorkingHours,
+    new_calendar_token,
+)
 
 DayHours = tuple[time, time, time | None, time | None]
+PROFILE_FIELDS = ("name", "timezone")
 
 
 def give_default_working_hours(user: User) -> None:
@@ -28,12 +42,90 @@ def set_working_hours(*, user: User, week: dict[int, DayHours | None]) -> list[W
         if hours is None:
             continue
         start, end, break_start, break_end = hours
-        row = WorkingHours(
-            user=user, weekday=weekday, start=start, end=end, break_start=break_start, break_end=break_end
+        problems = WorkingHours.problems(weekday, start, end, break_start, break_end)
+        if problems:
+            raise ValidationError(problems)
+        rows.append(
+            WorkingHours(user=user, weekday=weekday, start=start, end=end, break_start=break_start, break_end=break_end)
         )
-        row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-        rows.append(row)
     with transaction.atomic():
         WorkingHours.objects.filter(user=user).delete()
         WorkingHours.objects.bulk_create(rows)
     return rows
+
+
+def change_profile(*, user: User, **fields: Any) -> User:
+    """Change a person's own ``name`` and ``timezone``; nothing else is theirs to change here."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Only the name and the time zone can be changed here."), code="field")
+    for key, value in fields.items():
+        setattr(user, key, value)
+    with transaction.atomic():
+        user.full_clean(exclude=["password"])
+        if fields:
+            user.save(update_fields=list(fields))
+    return user
+
+
+def save_user(*, user: User, actor: User) -> User:
+    """Create or change a person from the admin (an admin's own edits go through
+    the same model rules); a new person gets the default working week."""
+    if not actor.is_staff:
+        raise PermissionDenied(_("Only admins can change other people."))
+    with transaction.atomic():
+        user.full_clean(exclude=["password"])
+        user.save()
+    return user
+
+
+def delete_user(*, user: User, actor: User) -> None:
+    """Delete a person with nothing on record; whoever has booked rooms or
+    organized events is deactivated instead, so that the record stays whole."""
+    if not actor.is_staff:
+        raise PermissionDenied(_("Only admins can delete people."))
+    try:
+        with transaction.atomic():
+            user.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("%(person)s has bookings or events on record and cannot be deleted; deactivate them instead.")
+            % {"person": user.display_name},
+            code="protected",
+        ) from error
+
+
+def sign_up(*, user: User, name: str, timezone_name: str) -> User:
+    """Complete a new account made by allauth's sign-up with the person's name and zone."""
+    return change_profile(user=user, name=name, timezone=timezone_name)
+
+
+def set_password(*, user: User, password: str) -> User:
+    """Store a new password (already checked by the form that asked for it)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``: the saved row and the raw token, to be shown once."""
+    token, raw = ApiToken.build(user, name)
+    token.full_clean(exclude=["key_hash", "hint"])
+    token.save()
+    return token, raw
+
+
+def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
+    if token.user_id != actor.pk and not actor.is_staff:
+        raise PermissionDenied(_("You can only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def reset_calendar_token(*, user: User) -> User:
+    """A new secret address for the person's calendar feed; the old one stops working."""
+    user.calendar_token = new_calendar_token()
+    user.save(update_fields=["calendar_token"])
+    return user

@@ -4,14 +4,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import services
 from accounts.forms import ApiTokenForm, ProfileForm, WorkingWeekForm
 from accounts.models import ApiToken
-from accounts.services import set_working_hours
 
 NEW_TOKEN_SESSION_KEY = "new_api_token"
 
@@ -37,14 +36,14 @@ class ProfileView(TemplateView):
         if "save_hours" in request.POST:
             hours_form = WorkingWeekForm(request.POST, user=user)
             if hours_form.is_valid():
-                set_working_hours(user=user, week=hours_form.cleaned_data["week"])
+                services.set_working_hours(user=user, week=hours_form.cleaned_data["week"])
                 messages.success(request, _("Your working hours have been saved."))
                 return redirect("accounts:profile")
             messages.error(request, _("Please correct the errors below."))
             return self.render_to_response(self.get_context_data(hours_form=hours_form))
         form = ProfileForm(request.POST, instance=user)
         if form.is_valid():
-            form.save()
+            services.change_profile(user=user, **{name: form.cleaned_data[name] for name in services.PROFILE_FIELDS})
             messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:profile")
         messages.error(request, _("Please correct the errors below."))
@@ -63,7 +62,7 @@ class ApiTokenCreateView(View):
                 for error in errors:
                     messages.error(request, error)
             return redirect("accounts:profile")
-        token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+        token, raw = services.issue_api_token(user=request.user, name=form.cleaned_data["name"])
         request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
         messages.success(request, _("Token “%(name)s” created.") % {"name": token.name})
         return redirect("accounts:profile")
@@ -74,7 +73,6 @@ class ApiTokenRevokeView(View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        services.revoke_api_token(token=token, actor=request.user)
         messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
         return redirect("accounts:profile")

@@ -1,37 +1,54 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User, Weekday, WorkingHours
 from accounts.timezones import timezone_choices
+from booking_site.spans import OUT_OF_RANGE, validate_moment
 from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Equipment, Room
 
 
 class DateTimeField(serializers.DateTimeField):
-    """ISO 8601; naive values are read in the caller's zone. Years outside
-    2000-2999 are refused before any time-zone arithmetic can overflow."""
+    """ISO 8601; naive values are read in the caller's zone. The model's range
+    rule (``booking_site.spans.validate_moment``) is applied before the zone is,
+    so that time-zone arithmetic cannot overflow."""
 
-    default_error_messages = {"out_of_range": _("Choose a time between the years 2000 and 2999.")}
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
 
     def to_internal_value(self, value: Any) -> Any:
         try:
             result = super().to_internal_value(value)
         except OverflowError:
             self.fail("out_of_range")
-        if not 2000 <= result.year <= 2999:
-            self.fail("out_of_range")
+        self._check_range(result)
         return result
 
     def enforce_timezone(self, value: Any) -> Any:
-        if not 2000 <= value.year <= 2999:
-            self.fail("out_of_range")
+        self._check_range(value)
         try:
             return super().enforce_timezone(value)
         except OverflowError:
             self.fail("out_of_range")
+
+    def _check_range(self, value: Any) -> None:
+        try:
+            validate_moment(value)
+        except DjangoValidationError:
+            self.fail("out_of_range")
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Fields, limits and validators come from the model; times are read as above."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -59,8 +76,11 @@ class WorkingHoursSerializer(serializers.ModelSerializer):
         extra_kwargs = {"break_start": {"required": False}, "break_end": {"required": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        row = WorkingHours(**attrs)
-        row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+        problems = WorkingHours.problems(
+            attrs["weekday"], attrs["start"], attrs["end"], attrs.get("break_start"), attrs.get("break_end")
+        )
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 
@@ -74,13 +94,12 @@ class WorkingWeekSerializer(serializers.Serializer):
         return days
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(ModelSerializer):
     equipment = serializers.ListField(child=serializers.ChoiceField(choices=Equipment.choices), required=False)
 
     class Meta:
         model = Room
         fields = ["id", "name", "description", "capacity", "location", "equipment", "is_active"]
-        extra_kwargs = {"capacity": {"min_value": 1, "max_value": 100000}}
 
     def to_representation(self, instance: Room) -> dict[str, Any]:
         """The declared fields, read directly: a page of rooms is the API's most frequent answer."""
@@ -111,18 +130,17 @@ class BookingSerializer(serializers.ModelSerializer):
         return event.pk if event is not None else None
 
 
-class BookingCreateSerializer(serializers.Serializer):
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
-    title = serializers.CharField(max_length=200)
-    start = DateTimeField()
-    end = DateTimeField()
+class BookingCreateSerializer(ModelSerializer):
+    """What a new booking needs; the rules are the model's and the service's."""
+
+    class Meta:
+        model = Booking
+        fields = ["room", "title", "start", "end"]
 
 
-class BookingChangeSerializer(serializers.Serializer):
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
-    title = serializers.CharField(max_length=200, required=False)
-    start = DateTimeField(required=False)
-    end = DateTimeField(required=False)
+class BookingChangeSerializer(BookingCreateSerializer):
+    class Meta(BookingCreateSerializer.Meta):
+        extra_kwargs = {name: {"required": False} for name in BookingCreateSerializer.Meta.fields}
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -162,15 +180,17 @@ class EventSerializer(serializers.ModelSerializer):
         return event.is_full()
 
 
-class EventWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    start = DateTimeField()
-    end = DateTimeField()
-    capacity = serializers.IntegerField(min_value=1, max_value=100000, allow_null=True, required=False, default=None)
+class EventWriteSerializer(ModelSerializer):
+    """An event's own fields (limits from the model) and the room to hold it in."""
+
     room = serializers.PrimaryKeyRelatedField(
         queryset=Room.objects.all(), allow_null=True, required=False, default=None
     )
+
+    class Meta:
+        model = Event
+        fields = ["title", "description", "start", "end", "capacity", "room"]
+        extra_kwargs = {"description": {"default": ""}, "capacity": {"default": None}}
 
 
 class RegistrationSerializer(serializers.ModelSerializer):

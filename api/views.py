@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services as account_services
 from accounts.models import User
-from accounts.services import set_working_hours
 from api.exceptions import ErrorSerializer, ValidationErrorSerializer
 from api.serializers import (
     BookingChangeSerializer,
@@ -40,6 +39,7 @@ from api.serializers import (
     WorkingHoursSerializer,
     WorkingWeekSerializer,
 )
+from booking_site.spans import check_order
 from events import services as event_services
 from events.models import Event, Invitation
 from rooms import services as room_services
@@ -153,28 +153,21 @@ class RoomViewSet(ApiMixin, viewsets.ModelViewSet):
         if (free_start is None) != (free_end is None):
             raise ValidationError({"free_end": [_("Give both free_start and free_end.")]})
         if free_start and free_end:
-            if free_end <= free_start:
-                raise ValidationError({"free_end": [_("The end must be after the start.")]})
+            check_order(free_start, free_end, "free_end")
             busy = Booking.objects.active().filter(start__lt=free_end, end__gt=free_start).values("room_id")
             queryset = queryset.exclude(pk__in=busy)
         return queryset
 
     def perform_create(self, serializer: RoomSerializer) -> None:
-        room = Room(**serializer.validated_data)
-        room.full_clean()
-        room.save()
-        serializer.instance = room
+        serializer.instance = room_services.create_room(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: RoomSerializer) -> None:
-        room = serializer.instance
-        for key, value in serializer.validated_data.items():
-            setattr(room, key, value)
-        room.full_clean()
-        room.save()
+        serializer.instance = room_services.change_room(
+            room=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance: Room) -> None:
-        instance.is_active = False
-        instance.save(update_fields=["is_active"])
+        room_services.set_room_active(room=instance, actor=self.request.user, active=False)
 
     @extend_schema(
         summary="A room's standing bookings between two times (default: from now on)",
@@ -188,8 +181,7 @@ class RoomViewSet(ApiMixin, viewsets.ModelViewSet):
         end = parse_time(request, "end")
         bookings = Booking.objects.active().filter(room=room, end__gt=start).with_related().select_related("event")
         if end is not None:
-            if end <= start:
-                raise ValidationError({"end": [_("The end must be after the start.")]})
+            check_order(start, end)
             bookings = bookings.filter(start__lt=end)
         page = self.paginate_queryset(bookings.order_by("start"))
         return self.get_paginated_response(BookingSerializer(page, many=True).data)
@@ -330,6 +322,8 @@ class EventViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         event = self.get_object()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         current = {
             "title": event.title,
             "description": event.description,
@@ -478,11 +472,7 @@ class MeView(ApiMixin, APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = request.user
-        for key, value in serializer.validated_data.items():
-            setattr(user, key, value)
-        user.full_clean(exclude=["password"])
-        user.save(update_fields=list(serializer.validated_data))
+        user = account_services.change_profile(user=request.user, **serializer.validated_data)
         return Response(MeSerializer(user).data)
 
 
@@ -504,6 +494,5 @@ class WorkingHoursView(ApiMixin, APIView):
             day["weekday"]: (day["start"], day["end"], day.get("break_start"), day.get("break_end"))
             for day in serializer.validated_data["days"]
         }
-        with transaction.atomic():
-            set_working_hours(user=request.user, week=week)
+        account_services.set_working_hours(user=request.user, week=week)
         return self.get(request)

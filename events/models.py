@@ -1,18 +1,20 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.worktime import working_hours_problem
-from rooms.models import Booking, check_calendar_range, format_span
+from booking_site.spans import TimeSpan
+from rooms.models import MAX_CAPACITY, Booking
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -58,18 +60,20 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self if user.is_staff else self.filter(organizer=user)
 
 
-class Event(models.Model):
+class Event(TimeSpan):
     """Something people come to, optionally held in a room (its ``booking``)."""
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_events", verbose_name=_("organizer")
     )
     capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1, _("Capacity must be at least 1.")), MaxValueValidator(MAX_CAPACITY)],
+        help_text=_("Leave empty for no limit."),
     )
     booking = models.OneToOneField(
         Booking,
@@ -80,21 +84,16 @@ class Event(models.Model):
         verbose_name=_("room booking"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     objects = EventQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TimeSpan.Meta):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["start"]
         indexes = [models.Index(fields=["start"], name="events_event_start")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(start__lt=F("end")),
-                name="events_event_start_before_end",
-                violation_error_message=_("The end must be after the start."),
-            ),
+            *TimeSpan.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
                 name="events_event_capacity_positive",
@@ -105,12 +104,6 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> "Event":
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_times = (instance.__dict__.get("start"), instance.__dict__.get("end"))
-        return instance
-
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.pk])
 
@@ -119,17 +112,8 @@ class Event(models.Model):
         return self.booking.room if self.booking_id else None
 
     @property
-    def is_cancelled(self) -> bool:
-        return self.cancelled_at is not None
-
-    def has_started(self, now: datetime | None = None) -> bool:
-        return self.start <= (now or timezone.now())
-
-    def has_ended(self, now: datetime | None = None) -> bool:
-        return self.end <= (now or timezone.now())
-
-    def span(self) -> str:
-        return format_span(self.start, self.end)
+    def is_open_for_registration(self) -> bool:
+        return not self.is_cancelled and not self.has_started()
 
     def is_full(self, count: int | None = None) -> bool:
         if self.capacity is None:
@@ -140,52 +124,86 @@ class Event(models.Model):
             count = self.registrations.count()
         return count >= self.capacity
 
+    def is_attended_by(self, user: "User") -> bool:
+        """Whether ``user`` is registered; reads prefetched registrations when there are any."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "registrations" in cache:
+            return any(registration.user_id == user.pk for registration in cache["registrations"])
+        registered = getattr(self, "is_registered", None)
+        if registered is not None:
+            return bool(registered)
+        return self.registrations.filter(user=user).exists()
+
     def can_be_managed_by(self, user: "User") -> bool:
         return user.is_staff or user.pk == self.organizer_id
 
-    def times_changed(self) -> bool:
-        return self._state.adding or getattr(self, "_loaded_times", None) != (self.start, self.end)
+    def refusal(
+        self, actor: "User", action: str = "change", now: datetime | None = None
+    ) -> ValidationError | PermissionDenied | None:
+        """Why ``actor`` may not ``action`` this event now ("change", "cancel" or
+        "invite"), or None when they may. The organizer and admins change and
+        cancel an event that stands and has not ended; they and the people
+        registered invite colleagues until it starts."""
+        if action == "invite":
+            if not (self.can_be_managed_by(actor) or self.is_attended_by(actor)):
+                return PermissionDenied(_("Only the organizer and people registered can invite."))
+            if self.is_cancelled:
+                return ValidationError(_("This event has been cancelled."), code="cancelled")
+            if self.has_started(now):
+                return ValidationError(_("This event has already started."), code="started")
+            return None
+        cancelling = action == "cancel"
+        if not self.can_be_managed_by(actor):
+            return PermissionDenied(
+                _("Only the organizer can cancel this event.")
+                if cancelling
+                else _("Only the organizer can change this event.")
+            )
+        if self.is_cancelled:
+            return ValidationError(
+                _("This event is already cancelled.") if cancelling else _("A cancelled event cannot be changed."),
+                code="cancelled",
+            )
+        if self.has_ended(now):
+            return ValidationError(
+                _("An event that has ended cannot be cancelled.")
+                if cancelling
+                else _("An event that has ended cannot be changed."),
+                code="ended",
+            )
+        return None
+
+    def allows(self, actor: "User", action: str = "change") -> bool:
+        return self.refusal(actor, action) is None
 
     def clean(self) -> None:
         super().clean()
-        if self.start is None or self.end is None:
+        if not self.clean_span():
             return
-        check_calendar_range(start=self.start, end=self.end)
-        if self.end <= self.start:
-            raise ValidationError({"end": _("The end must be after the start.")}, code="order")
-        if self.times_changed() and self.cancelled_at is None:
-            now = timezone.now()
-            if self.start < now - timedelta(minutes=1):
-                raise ValidationError({"start": _("An event cannot start in the past.")}, code="past")
-            horizon = settings.EVENT_HORIZON_DAYS
-            if self.start > now + timedelta(days=horizon):
-                raise ValidationError(
-                    {
-                        "start": ngettext(
-                            "Events can be planned at most %(days)d day ahead.",
-                            "Events can be planned at most %(days)d days ahead.",
-                            horizon,
-                        )
-                        % {"days": horizon}
-                    },
-                    code="too_far",
-                )
-        if self.capacity is not None:
-            if self.capacity < 1:
-                raise ValidationError({"capacity": _("Capacity must be at least 1.")}, code="capacity")
-            room = self.room
-            if room is not None and self.capacity > room.capacity:
-                raise ValidationError(
-                    {
-                        "capacity": ngettext(
-                            "%(room)s seats only %(seats)d person.",
-                            "%(room)s seats only %(seats)d people.",
-                            room.capacity,
-                        )
-                        % {"room": room.name, "seats": room.capacity}
-                    },
-                    code="capacity_room",
-                )
+        errors = self.new_time_errors(
+            past=_("An event cannot start in the past."),
+            horizon_days=settings.EVENT_HORIZON_DAYS,
+            too_far=ngettext_lazy(
+                "Events can be planned at most %(days)d day ahead.",
+                "Events can be planned at most %(days)d days ahead.",
+                "days",
+            ),
+        )
+        if errors:
+            raise ValidationError({"start": errors})
+        room = self.room
+        if self.capacity is not None and room is not None and self.capacity > room.capacity:
+            raise ValidationError(
+                {
+                    "capacity": ngettext(
+                        "%(room)s seats only %(seats)d person.",
+                        "%(room)s seats only %(seats)d people.",
+                        room.capacity,
+                    )
+                    % {"room": room.name, "seats": room.capacity}
+                },
+                code="capacity_room",
+            )
 
 
 class Registration(models.Model):
@@ -263,6 +281,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitee} ← {self.event}"
+
+    def refusal(self, actor: "User") -> ValidationError | PermissionDenied | None:
+        """Why ``actor`` may not answer this invitation now, or None: the invitee
+        (or an admin for them) answers once, while the event stands."""
+        if actor.pk != self.invitee_id and not actor.is_staff:
+            return PermissionDenied(_("Only the person invited can answer."))
+        if self.status != Invitation.Status.PENDING:
+            return ValidationError(_("You have already answered this invitation."), code="answered")
+        if self.event.is_cancelled:
+            return ValidationError(_("This event has been cancelled."), code="cancelled")
+        return None
 
     def clean(self) -> None:
         """A new invitation: the event is open, the invitee is not registered yet

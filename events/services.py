@@ -32,19 +32,37 @@ def _sync_booking(event: Event, room: Room | None, actor: User) -> None:
     booking = event.booking
     if room is None:
         if booking is not None:
-            if not booking.is_cancelled and not booking.has_ended():
-                room_services.cancel_booking(booking=booking, actor=actor, notify=False)
+            room_services.release_event_booking(booking=booking, actor=actor)
             event.booking = None
         return
     if booking is not None and not booking.is_cancelled:
-        room_services.change_booking(
-            booking=booking, actor=actor, title=event.title, room=room, start=event.start, end=event.end, notify=False
+        event.booking = room_services.move_event_booking(
+            booking=booking, actor=actor, title=event.title, room=room, start=event.start, end=event.end
         )
-        booking.refresh_from_db()
         return
-    event.booking = room_services.book_room(
-        room=room, user=event.organizer, title=event.title, start=event.start, end=event.end, notify=False
+    event.booking = room_services.book_for_event(
+        organizer=event.organizer, room=room, title=event.title, start=event.start, end=event.end
     )
+
+
+def locked_event(event: Event | int) -> Event:
+    """The event's row, locked until the end of the transaction and read after the
+    lock, so a decision on it sees every change committed before.
+
+    Every service that decides on an event's state (capacity, cancellation,
+    times) takes this lock first and only then reads or locks the rows under the
+    event (its booking, registrations, invitations), in that order."""
+    pk = event if isinstance(event, int) else event.pk
+    return (
+        Event.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("booking__room", "organizer")
+        .get(pk=pk)
+    )
+
+
+def _refuse(refusal: Exception | None) -> None:
+    if refusal is not None:
+        raise refusal
 
 
 def create_event(
@@ -80,16 +98,9 @@ def change_event(
     room: Room | None = None,
 ) -> Event:
     """Change an event; its room booking moves with it (or is cancelled when the room is dropped)."""
-    if not event.can_be_managed_by(actor):
-        raise PermissionDenied(_("Only the organizer can change this event."))
     with transaction.atomic():
-        current = (
-            Event.objects.select_for_update(of=("self",)).select_related("booking__room", "organizer").get(pk=event.pk)
-        )
-        if current.is_cancelled:
-            raise ValidationError(_("A cancelled event cannot be changed."), code="cancelled")
-        if current.has_ended():
-            raise ValidationError(_("An event that has ended cannot be changed."), code="ended")
+        current = locked_event(event)
+        _refuse(current.refusal(actor, "change"))
         current.title, current.description = title, description
         current.start, current.end, current.capacity = start, end, capacity
         if capacity is not None and current.registrations.count() > capacity:
@@ -105,26 +116,25 @@ def change_event(
 
 def cancel_event(*, event: Event, actor: User) -> Event:
     """Cancel an event and its room booking; registrations stay for the record."""
-    if not event.can_be_managed_by(actor):
-        raise PermissionDenied(_("Only the organizer can cancel this event."))
     with transaction.atomic():
-        current = Event.objects.select_for_update(of=("self",)).select_related("booking").get(pk=event.pk)
-        if current.is_cancelled:
-            raise ValidationError(_("This event is already cancelled."), code="cancelled")
-        if current.has_ended():
-            raise ValidationError(_("An event that has ended cannot be cancelled."), code="ended")
-        booking = current.booking
-        if booking is not None and not booking.is_cancelled and not booking.has_ended():
-            room_services.cancel_booking(booking=booking, actor=actor, notify=False)
+        current = locked_event(event)
+        _refuse(current.refusal(actor, "cancel"))
+        if current.booking is not None:
+            room_services.release_event_booking(booking=current.booking, actor=actor)
         current.cancelled_at = timezone.now()
         current.save(update_fields=["cancelled_at"])
+    event.cancelled_at = current.cancelled_at
     return current
 
 
+def _check_for_whom(event: Event, user: User, actor: User | None) -> None:
+    """People register and unregister themselves; the organizer and admins may do it for anyone."""
+    if actor is not None and actor.pk != user.pk and not event.can_be_managed_by(actor):
+        raise PermissionDenied(_("You can only register or unregister yourself."))
+
+
 def _register(event: Event, user: User) -> Registration:
-    """Register inside the caller's transaction, with the event row locked so
-    that concurrent registrations cannot overfill it."""
-    Event.objects.select_for_update().filter(pk=event.pk).first()
+    """Register ``user`` for the locked ``event`` inside the caller's transaction."""
     registration = Registration(event=event, user=user)
     registration.full_clean()
     try:
@@ -135,19 +145,26 @@ def _register(event: Event, user: User) -> Registration:
     return registration
 
 
-def register(*, event: Event, user: User) -> Registration:
-    """Register ``user`` for ``event``: once, before it starts, while there are places."""
+def register(*, event: Event, user: User, actor: User | None = None) -> Registration:
+    """Register ``user`` for ``event``: once, before it starts, while there are
+    places, judged on the event as it is once locked, so that neither a lowered
+    capacity nor a cancellation can be overtaken."""
     with transaction.atomic():
-        return _register(event, user)
+        current = locked_event(event)
+        _check_for_whom(current, user, actor)
+        return _register(current, user)
 
 
-def unregister(*, event: Event, user: User) -> None:
+def unregister(*, event: Event, user: User, actor: User | None = None) -> None:
     """Give up a place before the event starts."""
-    if event.has_started():
-        raise ValidationError(_("The event has already started."), code="started")
-    deleted, _rows = Registration.objects.filter(event=event, user=user).delete()
-    if not deleted:
-        raise ValidationError(_("You are not registered for this event."), code="not_registered")
+    with transaction.atomic():
+        current = locked_event(event)
+        _check_for_whom(current, user, actor)
+        if current.has_started():
+            raise ValidationError(_("The event has already started."), code="started")
+        deleted, _rows = Registration.objects.filter(event=current, user=user).delete()
+        if not deleted:
+            raise ValidationError(_("You are not registered for this event."), code="not_registered")
 
 
 @dataclass
@@ -156,15 +173,10 @@ class InvitationResult:
     refused: list[tuple[User, list[str]]] = field(default_factory=list)
 
 
-def can_invite(event: Event, user: User) -> bool:
-    return event.organizer_id == user.pk or user.is_staff or event.registrations.filter(user=user).exists()
-
-
 def invite(*, event: Event, invited_by: User, invitees: Iterable[User]) -> InvitationResult:
     """Invite each person in ``invitees``; each one refused (outside their working
     hours, already registered or invited) is reported, the rest are sent."""
-    if not can_invite(event, invited_by):
-        raise PermissionDenied(_("Only the organizer and people registered can invite."))
+    _refuse(event.refusal(invited_by, "invite"))
     result = InvitationResult()
     for invitee in invitees:
         invitation = Invitation(event=event, invited_by=invited_by, invitee=invitee)
@@ -183,16 +195,13 @@ def invite(*, event: Event, invited_by: User, invitees: Iterable[User]) -> Invit
 
 
 def _respond(invitation: Invitation, actor: User, status: str) -> Invitation:
-    if actor.pk != invitation.invitee_id:
-        raise PermissionDenied(_("Only the person invited can answer."))
     with transaction.atomic():
-        current = Invitation.objects.select_for_update().select_related("event").get(pk=invitation.pk)
-        if current.status != Invitation.Status.PENDING:
-            raise ValidationError(_("You have already answered this invitation."), code="answered")
-        if current.event.is_cancelled:
-            raise ValidationError(_("This event has been cancelled."), code="cancelled")
-        if status == Invitation.Status.ACCEPTED and not current.event.registrations.filter(user=actor).exists():
-            _register(current.event, actor)
+        event = locked_event(invitation.event_id)
+        current = Invitation.objects.select_for_update().select_related("invitee", "invited_by").get(pk=invitation.pk)
+        current.event = event
+        _refuse(current.refusal(actor))
+        if status == Invitation.Status.ACCEPTED and not event.registrations.filter(user=current.invitee).exists():
+            _register(event, current.invitee)
         current.status = status
         current.responded_at = timezone.now()
         current.save(update_fields=["status", "responded_at"])
@@ -201,7 +210,8 @@ def _respond(invitation: Invitation, actor: User, status: str) -> Invitation:
 
 
 def accept_invitation(*, invitation: Invitation, actor: User) -> Invitation:
-    """Accept: the invitee is registered (subject to capacity) and the inviter told."""
+    """Accept: the invitee is registered (subject to capacity) and the inviter told.
+    The invitee answers; an admin may answer for them."""
     return _respond(invitation, actor, Invitation.Status.ACCEPTED)
 
 

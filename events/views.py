@@ -14,6 +14,7 @@ from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts import services as account_services
 from accounts.models import User
 from events import ical, services
 from events.forms import EventForm, InviteForm
@@ -86,21 +87,18 @@ class EventDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         event, user = self.object, self.request.user
         registrations = list(event.registrations.all())
-        is_registered = any(r.user_id == user.pk for r in registrations)
-        can_manage = event.can_be_managed_by(user)
-        open_for_registration = not event.is_cancelled and not event.has_started()
         context.update(
             {
                 "registrations": registrations,
                 "registration_count": len(registrations),
                 "is_full": event.is_full(len(registrations)),
-                "is_registered": is_registered,
-                "can_manage": can_manage and not event.is_cancelled and not event.has_ended(),
-                "can_invite": open_for_registration and (can_manage or is_registered),
-                "open_for_registration": open_for_registration,
+                "is_registered": event.is_attended_by(user),
+                "can_manage": event.allows(user, "change"),
+                "can_invite": event.allows(user, "invite"),
+                "open_for_registration": event.is_open_for_registration,
                 "invitations": (
                     event.invitations.select_related("invitee", "invited_by").order_by("-created_at")
-                    if can_manage
+                    if event.can_be_managed_by(user)
                     else None
                 ),
                 "my_invitation": event.invitations.filter(invitee=user, status=Invitation.Status.PENDING).first(),
@@ -124,8 +122,9 @@ class EventEditView(ManagedEventMixin, FormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.event = self.get_event()
-        if self.event.is_cancelled or self.event.has_ended():
-            messages.error(request, _("This event can no longer be changed."))
+        refusal = self.event.refusal(request.user, "change")
+        if refusal is not None:
+            messages.error(request, " ".join(refusal.messages))
             return redirect(self.event)
         return super().dispatch(request, *args, **kwargs)
 
@@ -210,8 +209,12 @@ class InviteView(FormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.event = get_object_or_404(Event.objects.select_related("booking__room", "organizer"), pk=kwargs["pk"])
-        if not services.can_invite(self.event, request.user):
+        refusal = self.event.refusal(request.user, "invite")
+        if isinstance(refusal, PermissionDenied):
             raise Http404
+        if refusal is not None:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(self.event)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class: Any = None) -> InviteForm:
@@ -317,6 +320,6 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def reset_calendar_token(request: HttpRequest) -> HttpResponse:
-    request.user.reset_calendar_token()
+    account_services.reset_calendar_token(user=request.user)
     messages.success(request, _("Your calendar address has changed; the old one no longer works."))
     return redirect("accounts:profile")

@@ -4,12 +4,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from booking_site.admin_mixins import ServiceErrorsAdminMixin
+from booking_site.admin_mixins import ServiceAdmin, adopt, record_formset
 from rooms import services
 from rooms.models import Booking, Equipment, Room
 
@@ -51,7 +50,9 @@ class EquipmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ServiceAdmin):
+    """Rooms are created, changed, opened and closed through the rooms services."""
+
     list_display = ["name", "capacity", "location", "equipment_list", "is_active"]
     list_filter = ["is_active", EquipmentFilter, "location"]
     search_fields = ["name", "location", "description"]
@@ -63,15 +64,42 @@ class RoomAdmin(admin.ModelAdmin):
     def equipment_list(self, obj: Room) -> str:
         return ", ".join(obj.equipment_labels())
 
+    def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
+        fields = {name: getattr(obj, name) for name in services.ROOM_FIELDS}
+        if change:
+            adopt(obj, services.change_room(room=obj, actor=request.user, **fields))
+        else:
+            adopt(obj, services.create_room(actor=request.user, **fields))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The bookings inline is read only: bookings change on their own pages."""
+        record_formset(formset)
+
+    def delete_model(self, request: HttpRequest, obj: Room) -> None:
+        services.delete_room(room=obj, actor=request.user)
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Room], active: bool) -> None:
+        self.apply_each(
+            request,
+            queryset,
+            lambda room: services.set_room_active(room=room, actor=request.user, active=active),
+            lambda count: (
+                (
+                    ngettext("%d room activated.", "%d rooms activated.", count)
+                    if active
+                    else ngettext("%d room deactivated.", "%d rooms deactivated.", count)
+                )
+                % count
+            ),
+        )
+
     @admin.action(description=_("Deactivate selected rooms"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        count = queryset.update(is_active=False)
-        self.message_user(request, ngettext("%d room deactivated.", "%d rooms deactivated.", count) % count)
+        self._set_active(request, queryset, False)
 
     @admin.action(description=_("Activate selected rooms"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        count = queryset.update(is_active=True)
-        self.message_user(request, ngettext("%d room activated.", "%d rooms activated.", count) % count)
+        self._set_active(request, queryset, True)
 
 
 class BookingStateFilter(admin.SimpleListFilter):
@@ -92,8 +120,10 @@ class BookingStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Booking)
-class BookingAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
-    """Bookings obey the model's rules here too; saving goes through the service."""
+class BookingAdmin(ServiceAdmin):
+    """Bookings obey the model's rules and the holder's guards here too (ended,
+    cancelled, held for an event); saving goes through the services, which mail
+    the holder."""
 
     list_display = ["title", "room", "user", "start", "end", "state"]
     list_filter = [BookingStateFilter, "room", ("start", admin.DateFieldListFilter)]
@@ -101,21 +131,38 @@ class BookingAdmin(ServiceErrorsAdminMixin, admin.ModelAdmin):
     date_hierarchy = "start"
     search_fields = ["title", "user__email", "user__name", "room__name"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["created_at", "cancelled_at"]
-    fields = ["room", "user", "title", "start", "end", "created_at", "cancelled_at"]
+    readonly_fields = ["created_at", "cancelled_at", "event_link"]
+    fields = ["room", "user", "title", "start", "end", "created_at", "cancelled_at", "event_link"]
     actions = ["cancel_selected"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The holder of a booking stays who it is; book anew for someone else."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "user"] if obj is not None else readonly
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        return super().get_queryset(request).select_related("event")
 
     @admin.display(description=_("state"))
     def state(self, obj: Booking) -> str:
-        if obj.is_cancelled:
-            return str(_("Cancelled"))
-        return str(_("Past")) if obj.end <= timezone.now() else str(_("Standing"))
+        return str(obj.state.label)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    @admin.display(description=_("event"))
+    def event_link(self, obj: Booking) -> str:
+        event = obj.owning_event
+        if event is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:events_event_change", args=[event.pk]), event)
+
+    def refusal(self, request: HttpRequest, obj: Booking) -> Exception | None:
+        return obj.refusal(request.user, "change")
 
     def save_model(self, request: HttpRequest, obj: Booking, form: Any, change: bool) -> None:
-        services.save_booking(obj)
+        fields = {"title": obj.title, "room": obj.room, "start": obj.start, "end": obj.end}
+        if change:
+            adopt(obj, services.change_booking(booking=obj, actor=request.user, **fields))
+        else:
+            adopt(obj, services.book_room(user=obj.user, **fields))
 
     @admin.action(description=_("Cancel selected bookings"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:

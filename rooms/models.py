@@ -3,17 +3,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
+from booking_site.spans import TimeSpan, format_span
 from rooms.constraints import PostgresExclusionConstraint
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ class EquipmentField(models.JSONField):
         )
 
 
+MAX_CAPACITY = 100_000
+
+
 class RoomQuerySet(models.QuerySet["Room"]):
     def active(self) -> "RoomQuerySet":
         return self.filter(is_active=True)
@@ -84,7 +88,9 @@ class RoomQuerySet(models.QuerySet["Room"]):
 class Room(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
+    capacity = models.PositiveIntegerField(
+        _("capacity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
     location = models.CharField(_("location"), max_length=200, blank=True)
     equipment = EquipmentField(_("equipment"))
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rooms cannot be booked."))
@@ -176,29 +182,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.select_related("room", "user")
 
 
-def check_calendar_range(**moments: datetime | None) -> None:
-    """Refuse times far outside any plausible booking before time-zone arithmetic
-    on them can overflow. Errors are keyed by field, so that constraint checks
-    skip those fields."""
-    errors = {
-        name: ValidationError(_("Choose a time between the years 2000 and 2999."), code="out_of_range")
-        for name, moment in moments.items()
-        if moment is not None and not 2000 <= moment.year <= 2999
-    }
-    if errors:
-        raise ValidationError(errors)
-
-
-def format_span(start: datetime, end: datetime) -> str:
-    """ "23 November 2026, 10:00–11:00" in the active time zone and language."""
-    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
-    first = f"{formats.date_format(local_start, 'DATE_FORMAT')}, {local_start:%H:%M}"
-    if local_start.date() == local_end.date():
-        return f"{first}–{local_end:%H:%M}"
-    return f"{first} – {formats.date_format(local_end, 'DATE_FORMAT')}, {local_end:%H:%M}"
-
-
-class Booking(models.Model):
+class Booking(TimeSpan):
     """A room held by a user for the half-open interval [start, end)."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room"))
@@ -209,14 +193,13 @@ class Booking(models.Model):
         verbose_name=_("booked by"),
     )
     title = models.CharField(_("title"), max_length=200)
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    timing_fields = ("start", "end", "room_id")
 
     objects = BookingQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TimeSpan.Meta):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         ordering = ["start"]
@@ -226,11 +209,7 @@ class Booking(models.Model):
             models.Index(fields=["start"], name="rooms_booking_start"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(start__lt=models.F("end")),
-                name="rooms_booking_start_before_end",
-                violation_error_message=_("The end must be after the start."),
-            ),
+            *TimeSpan.Meta.constraints,
             PostgresExclusionConstraint(
                 name="rooms_booking_no_overlap",
                 expressions=[
@@ -244,37 +223,48 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.room}, {format_span(self.start, self.end)})"
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> "Booking":
-        instance = super().from_db(db, field_names, values)
-        instance._loaded = (
-            instance.__dict__.get("start"),
-            instance.__dict__.get("end"),
-            instance.__dict__.get("room_id"),
-        )
-        return instance
-
     def get_absolute_url(self) -> str:
         return reverse("rooms:booking_edit", args=[self.pk])
 
     @property
-    def is_cancelled(self) -> bool:
-        return self.cancelled_at is not None
+    def owning_event(self) -> Any:
+        """The event this booking holds the room for, or None (one query unless
+        ``select_related("event")`` fetched it)."""
+        try:
+            return self.event  # type: ignore[attr-defined]
+        except ObjectDoesNotExist:
+            return None
 
-    def has_ended(self, now: datetime | None = None) -> bool:
-        return self.end <= (now or timezone.now())
+    def refusal(
+        self, actor: "User", action: str = "change", now: datetime | None = None, *, for_event: bool = False
+    ) -> ValidationError | PermissionDenied | None:
+        """Why ``actor`` may not ``action`` ("change" or "cancel") this booking now,
+        or None when they may. The holder and admins may act on a standing booking
+        that has not ended; a booking held for an event moves with the event, so
+        only the event's own services (``for_event``) touch it."""
+        cancelling = action == "cancel"
+        if not (actor.is_staff or actor.pk == self.user_id):
+            return PermissionDenied(_("You can only change your own bookings."))
+        if self.is_cancelled:
+            return ValidationError(
+                _("This booking is already cancelled.") if cancelling else _("A cancelled booking cannot be changed."),
+                code="cancelled",
+            )
+        if self.has_ended(now):
+            return ValidationError(
+                _("A booking that has ended cannot be cancelled.")
+                if cancelling
+                else _("A booking that has ended cannot be changed."),
+                code="ended",
+            )
+        if not for_event and self.owning_event is not None:
+            return ValidationError(
+                _("This room is booked for an event; change or cancel the event instead."), code="event"
+            )
+        return None
 
-    def is_current(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.start <= now < self.end
-
-    def can_be_managed_by(self, user: "User") -> bool:
-        return user.is_staff or user.pk == self.user_id
-
-    def times_changed(self) -> bool:
-        """True for a new booking, or when its room or time differs from the database."""
-        loaded = getattr(self, "_loaded", None)
-        return self._state.adding or loaded != (self.start, self.end, self.room_id)
+    def allows(self, actor: "User", action: str = "change") -> bool:
+        return self.refusal(actor, action) is None
 
     def conflicts(self) -> BookingQuerySet:
         query = Booking.objects.active().overlapping(self.room_id, self.start, self.end)
@@ -296,16 +286,18 @@ class Booking(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.start is None or self.end is None:
+        if not self.clean_span():
             return
-        check_calendar_range(start=self.start, end=self.end)
-        if self.end <= self.start:
-            raise ValidationError({"end": _("The end must be after the start.")}, code="order")
-        errors: list[ValidationError] = []
-        if self.times_changed() and self.cancelled_at is None:
-            now = timezone.now()
-            if self.start < now - timedelta(minutes=1):
-                errors.append(ValidationError(_("A booking cannot start in the past."), code="past"))
+        errors = self.new_time_errors(
+            past=_("A booking cannot start in the past."),
+            horizon_days=settings.BOOKING_HORIZON_DAYS,
+            too_far=ngettext_lazy(
+                "Rooms can be booked at most %(days)d day ahead.",
+                "Rooms can be booked at most %(days)d days ahead.",
+                "days",
+            ),
+        )
+        if self.timing_changed() and not self.is_cancelled:
             length = self.end - self.start
             minimum = settings.BOOKING_MIN_MINUTES
             maximum = settings.BOOKING_MAX_HOURS
@@ -333,22 +325,9 @@ class Booking(models.Model):
                         params={"hours": maximum},
                     )
                 )
-            horizon = settings.BOOKING_HORIZON_DAYS
-            if self.start > now + timedelta(days=horizon):
-                errors.append(
-                    ValidationError(
-                        ngettext(
-                            "Rooms can be booked at most %(days)d day ahead.",
-                            "Rooms can be booked at most %(days)d days ahead.",
-                            horizon,
-                        ),
-                        code="too_far",
-                        params={"days": horizon},
-                    )
-                )
             if self.room_id is not None and not self.room.is_active:
                 errors.append(ValidationError(_("This room is not available for booking."), code="inactive_room"))
-        if not errors and self.cancelled_at is None and self.room_id is not None and self.conflicts().exists():
+        if not errors and not self.is_cancelled and self.room_id is not None and self.conflicts().exists():
             errors.append(self.overlap_error())
         if errors:
             raise ValidationError(errors)

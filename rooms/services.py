@@ -1,6 +1,8 @@
-"""Writes on rooms and bookings. Views, the admin and the API call these."""
+"""Writes on rooms and bookings. Pages, the admin, the API and commands call these;
+each decides with the model's rules (``clean()``, constraints, ``Booking.refusal``)."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,7 @@ from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
 EXCLUSION_VIOLATION = "23P01"
+ROOM_FIELDS = ("name", "description", "capacity", "location", "equipment", "is_active")
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:
@@ -21,7 +24,7 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     return getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION or "rooms_booking_no_overlap" in str(exc)
 
 
-def save_booking(booking: Booking) -> Booking:
+def _save(booking: Booking) -> Booking:
     """Validate and save ``booking`` as one serialized step.
 
     On SQLite the transaction starts IMMEDIATE, so the overlap check in
@@ -42,14 +45,31 @@ def save_booking(booking: Booking) -> Booking:
     return booking
 
 
-def _check_manager(booking: Booking, actor: User) -> None:
-    if not booking.can_be_managed_by(actor):
-        raise PermissionDenied(_("You can only change your own bookings."))
+def _locked(booking: Booking) -> Booking:
+    """The booking's row, locked until the end of the transaction, as it is now."""
+    return (
+        Booking.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("room", "user", "event")
+        .get(pk=booking.pk)
+    )
 
 
-def book_room(*, room: Room, user: User, title: str, start: datetime, end: datetime, notify: bool = True) -> Booking:
+def _refuse(refusal: Exception | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def book_room(
+    *,
+    room: Room,
+    user: User,
+    title: str,
+    start: datetime,
+    end: datetime,
+    notify: bool = True,
+) -> Booking:
     """Book ``room`` for ``user`` over [start, end); the holder gets a confirmation with an .ics."""
-    booking = save_booking(Booking(room=room, user=user, title=title, start=start, end=end))
+    booking = _save(Booking(room=room, user=user, title=title, start=start, end=end))
     if notify:
         transaction.on_commit(lambda: mail_booking(booking, "booked"))
     return booking
@@ -65,23 +85,12 @@ def change_booking(
     end: datetime | None = None,
     notify: bool = True,
 ) -> Booking:
-    """Change a standing booking's title, room or time; the owner or an admin only."""
-    _check_manager(booking, actor)
+    """Change a standing booking's title, room or time: the holder or an admin,
+    before it ends, and not a booking held for an event (change the event)."""
     with transaction.atomic():
-        current = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
-        if current.is_cancelled:
-            raise ValidationError(_("A cancelled booking cannot be changed."), code="cancelled")
-        if current.has_ended():
-            raise ValidationError(_("A booking that has ended cannot be changed."), code="ended")
-        if title is not None:
-            current.title = title
-        if room is not None:
-            current.room = room
-        if start is not None:
-            current.start = start
-        if end is not None:
-            current.end = end
-        save_booking(current)
+        current = _locked(booking)
+        _refuse(current.refusal(actor, "change"))
+        _apply(current, title=title, room=room, start=start, end=end)
         if notify:
             transaction.on_commit(lambda: mail_booking(current, "changed"))
     return current
@@ -89,19 +98,101 @@ def change_booking(
 
 def cancel_booking(*, booking: Booking, actor: User, notify: bool = True) -> Booking:
     """Cancel a booking that has not ended yet; the row stays, with ``cancelled_at`` set."""
-    _check_manager(booking, actor)
     with transaction.atomic():
-        current = Booking.objects.select_for_update().get(pk=booking.pk)
-        if current.is_cancelled:
-            raise ValidationError(_("This booking is already cancelled."), code="cancelled")
-        if current.has_ended():
-            raise ValidationError(_("A booking that has ended cannot be cancelled."), code="ended")
-        current.cancelled_at = timezone.now()
-        current.save(update_fields=["cancelled_at"])
+        current = _locked(booking)
+        _refuse(current.refusal(actor, "cancel"))
+        _cancel(current)
         if notify:
             transaction.on_commit(lambda: mail_booking(current, "cancelled"))
     booking.cancelled_at = current.cancelled_at
     return current
+
+
+def _apply(
+    booking: Booking, *, title: str | None, room: Room | None, start: datetime | None, end: datetime | None
+) -> None:
+    for name, value in (("title", title), ("room", room), ("start", start), ("end", end)):
+        if value is not None:
+            setattr(booking, name, value)
+    _save(booking)
+
+
+def _cancel(booking: Booking) -> None:
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["cancelled_at"])
+
+
+def book_for_event(*, organizer: User, room: Room, title: str, start: datetime, end: datetime) -> Booking:
+    """The room booking of an event (``events.services`` only, inside its transaction)."""
+    return book_room(room=room, user=organizer, title=title, start=start, end=end, notify=False)
+
+
+def move_event_booking(
+    *, booking: Booking, actor: User, title: str, room: Room, start: datetime, end: datetime
+) -> Booking:
+    """Move an event's room booking with its event (``events.services`` only)."""
+    current = _locked(booking)
+    _refuse(current.refusal(actor, "change", for_event=True))
+    _apply(current, title=title, room=room, start=start, end=end)
+    return current
+
+
+def release_event_booking(*, booking: Booking, actor: User) -> Booking | None:
+    """Give up an event's room booking when the event drops its room or is
+    cancelled (``events.services`` only); one that has ended stays as it was."""
+    current = _locked(booking)
+    if current.is_cancelled or current.has_ended():
+        return None
+    _refuse(current.refusal(actor, "cancel", for_event=True))
+    _cancel(current)
+    return current
+
+
+def _check_admin(actor: User) -> None:
+    if not actor.is_staff:
+        raise PermissionDenied(_("Only admins can manage rooms."))
+
+
+def create_room(*, actor: User, **fields: Any) -> Room:
+    """A new room (admins)."""
+    _check_admin(actor)
+    room = Room(**{name: value for name, value in fields.items() if name in ROOM_FIELDS})
+    with transaction.atomic():
+        room.full_clean()
+        room.save()
+    return room
+
+
+def change_room(*, room: Room, actor: User, **fields: Any) -> Room:
+    """Change a room's details (admins); its bookings stay as they are."""
+    _check_admin(actor)
+    unknown = set(fields) - set(ROOM_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown room fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        current = Room.objects.select_for_update(no_key=True).get(pk=room.pk)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean()
+        current.save()
+    return current
+
+
+def set_room_active(*, room: Room, actor: User, active: bool) -> Room:
+    """Open a room for booking or close it (its bookings stay)."""
+    return change_room(room=room, actor=actor, is_active=active)
+
+
+def delete_room(*, room: Room, actor: User) -> None:
+    """Delete a room that was never booked; a room with bookings is deactivated instead."""
+    _check_admin(actor)
+    with transaction.atomic():
+        if Booking.objects.filter(room=room).exists():
+            raise ValidationError(
+                _("%(room)s has bookings and cannot be deleted; deactivate it instead.") % {"room": room.name},
+                code="protected",
+            )
+        room.delete()
 
 
 def mail_booking(booking: Booking, kind: str) -> None:

@@ -175,16 +175,18 @@ class ManagedBookingMixin:
     kwargs: dict[str, Any]
 
     def get_booking(self) -> Booking:
-        bookings = Booking.objects.visible_to(self.request.user).with_related()
+        bookings = Booking.objects.visible_to(self.request.user).with_related().select_related("event")
         return get_object_or_404(bookings, pk=self.kwargs["pk"])
 
-    def event_redirect(self, booking: Booking) -> HttpResponse | None:
-        """A room booked for an event is changed through the event."""
-        event = getattr(booking, "event", None)
-        if event is None:
+    def refused(self, booking: Booking, action: str) -> HttpResponse | None:
+        """The model's reason why this person may not ``action`` the booking, as a
+        message, and where to go instead: the event for a room booked for one."""
+        refusal = booking.refusal(self.request.user, action)
+        if refusal is None:
             return None
-        messages.info(self.request, _("This room is booked for an event; change or cancel the event instead."))
-        return redirect(event)
+        messages.error(self.request, " ".join(refusal.messages))
+        event = booking.owning_event
+        return redirect(event) if event is not None else redirect("rooms:my_bookings")
 
 
 class BookingEditView(ManagedBookingMixin, FormView):
@@ -192,13 +194,7 @@ class BookingEditView(ManagedBookingMixin, FormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.booking = self.get_booking()
-        to_event = self.event_redirect(self.booking)
-        if to_event is not None:
-            return to_event
-        if self.booking.is_cancelled or self.booking.has_ended():
-            messages.error(request, _("This booking can no longer be changed."))
-            return redirect("rooms:my_bookings")
-        return super().dispatch(request, *args, **kwargs)
+        return self.refused(self.booking, "change") or super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class: Any = None) -> BookingForm:
         return BookingForm(**self.get_form_kwargs(), with_room=True)
@@ -236,8 +232,9 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
     template_name = "rooms/booking_confirm_cancel.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        to_event = self.event_redirect(self.get_booking())
-        return to_event if to_event is not None else super().dispatch(request, *args, **kwargs)
+        if request.method == "GET":
+            return self.refused(self.get_booking(), "cancel") or super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -250,6 +247,8 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
             services.cancel_booking(booking=booking, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if booking.owning_event is not None:
+                return redirect(booking.owning_event)
         else:
             messages.success(request, _("Your booking “%(title)s” has been cancelled.") % {"title": booking.title})
         return HttpResponseRedirect(reverse("rooms:my_bookings"))

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from accounts.models import ApiToken
+from accounts.services import issue_api_token
 from rooms.models import Booking
 from tests.factories import PASSWORD, RoomFactory, UserFactory, tomorrow_at
 from tests.servers import gunicorn_servers
@@ -40,7 +40,7 @@ def post_json(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 def test_hundred_attempts_over_two_servers_give_one_booking():
     room = RoomFactory(name="Shared")
-    tokens = [ApiToken.issue(UserFactory(), "cluster")[1] for _ in range(100)]
+    tokens = [issue_api_token(user=UserFactory(), name="cluster")[1] for _ in range(100)]
     body = {"room": room.pk, "title": "Race", "start": tomorrow_at(10).isoformat(), "end": tomorrow_at(11).isoformat()}
     with gunicorn_servers(2) as urls:
         barrier = threading.Barrier(len(tokens))

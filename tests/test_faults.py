@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from accounts.models import ApiToken
+from accounts.services import issue_api_token
 from events.models import Event
 from rooms.models import Booking
 from tests.factories import RoomFactory, UserFactory, next_weekday_at
@@ -78,7 +78,7 @@ def call(url: str, token: str, body: dict | None = None) -> int:
 
 def test_database_restart_under_load():
     rooms = [RoomFactory(capacity=50) for _ in range(3)]
-    token = ApiToken.issue(UserFactory(), "fault")[1]
+    token = issue_api_token(user=UserFactory(), name="fault")[1]
     statuses: list[int] = []
     base = next_weekday_at(8)
     stop = threading.Event()

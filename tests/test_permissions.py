@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import ApiToken
+from accounts.services import issue_api_token
 from events import services as event_services
 from tests.factories import BookingFactory, EventFactory, RoomFactory, UserFactory, next_weekday_at
 
@@ -119,7 +119,7 @@ def test_permission_matrix(name, method, role, expected):
     inviter = UserFactory()
     event_services.register(event=event, user=inviter)
     [invitation] = event_services.invite(event=event, invited_by=inviter, invitees=[owner]).sent
-    token, _raw = ApiToken.issue(owner, "matrix")
+    token, _raw = issue_api_token(user=owner, name="matrix")
     values = {
         "room": room.pk,
         "booking": booking.pk,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from accounts.services import issue_api_token
 from events import services as event_services
 from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Room
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def api_for(user) -> APIClient:
     client = APIClient()
-    _token, raw = ApiToken.issue(user, "tests")
+    _token, raw = issue_api_token(user=user, name="tests")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
 
@@ -58,7 +59,7 @@ class TestAuthentication:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION="Bearer nope")
         assert client.get("/api/me/").status_code == 401
-        token, raw = ApiToken.issue(employee, "old")
+        token, raw = issue_api_token(user=employee, name="old")
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         assert client.get("/api/me/").json()["email"] == employee.email
         token.revoked_at = timezone.now()
@@ -66,7 +67,7 @@ class TestAuthentication:
         assert client.get("/api/me/").status_code == 401
 
     def test_only_the_hash_is_stored(self, employee):
-        token, raw = ApiToken.issue(employee, "x")
+        token, raw = issue_api_token(user=employee, name="x")
         assert raw not in (token.key_hash, token.hint) and len(token.key_hash) == 64
         assert ApiToken.objects.filter(key_hash=ApiToken.hash(raw)).exists()
         token.refresh_from_db()
@@ -102,7 +103,7 @@ class TestAuthentication:
         assert token.revoked_at is not None
 
     def test_someone_elses_token_cannot_be_revoked(self, other_client, employee):
-        token, _raw = ApiToken.issue(employee, "mine")
+        token, _raw = issue_api_token(user=employee, name="mine")
         assert other_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
         assert other_client.get(f"/accounts/tokens/{token.pk}/revoke/").status_code == 405
 
@@ -448,7 +449,7 @@ class TestQueryCounts:
 @pytest.mark.django_db(transaction=True)
 def test_many_concurrent_api_posts_for_one_slot_give_exactly_one_201(live_server):
     room = RoomFactory(name="Contested")
-    tokens = [ApiToken.issue(UserFactory(), "race")[1] for _ in range(20)]
+    tokens = [issue_api_token(user=UserFactory(), name="race")[1] for _ in range(20)]
     body = json.dumps(
         {"room": room.pk, "title": "Race", "start": iso(tomorrow_at(10)), "end": iso(tomorrow_at(11))}
     ).encode()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import ApiToken
+from accounts.services import issue_api_token
 from events import services as event_services
 from tests.factories import BookingFactory, RoomFactory, UserFactory, next_weekday_at
 
@@ -34,7 +34,10 @@ def seed() -> dict[str, str]:
         organizer=employee, title="Fuzz event", start=next_weekday_at(14), end=next_weekday_at(15), room=rooms[1]
     )
     event_services.invite(event=event, invited_by=employee, invitees=[admin])
-    return {"employee": ApiToken.issue(employee, "fuzz")[1], "admin": ApiToken.issue(admin, "fuzz")[1]}
+    return {
+        "employee": issue_api_token(user=employee, name="fuzz")[1],
+        "admin": issue_api_token(user=admin, name="fuzz")[1],
+    }
 
 
 @pytest.mark.parametrize("role", ["employee", "admin"])

@@ -28,6 +28,7 @@ def event_form(event: Event, **changes) -> dict:
         "end_1": split(end)[1],
         "organizer": event.organizer_id,
         "capacity": event.capacity or "",
+        "room": event.room.pk if event.room else "",
     }
     for prefix in ("registrations", "invitations"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})

@@ -296,7 +296,7 @@ class TestEditAndCancel:
         start = timezone.now() - timedelta(days=1)
         booking = BookingFactory(user=employee, start=start, end=start + timedelta(hours=1))
         response = employee_client.get(reverse("rooms:booking_edit", args=[booking.pk]), follow=True)
-        assert "can no longer be changed" in response.content.decode()
+        assert "A booking that has ended cannot be changed." in response.content.decode()
 
 
 class TestQueryCounts:
