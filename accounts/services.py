@@ -1,7 +1,7 @@
 """Writes on people: their profile, working week, API tokens and calendar address.
 Pages, the admin, the API and allauth's adapter call these."""
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -113,6 +113,15 @@ def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     token.full_clean(exclude=["key_hash", "hint"])
     token.save()
     return token, raw
+
+
+def note_api_token_use(*, token: ApiToken) -> None:
+    """Remember when a token was last used, at most every five minutes (one UPDATE
+    then, none in between, so that API calls do not all write)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
 
 
 def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:

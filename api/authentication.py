@@ -1,11 +1,11 @@
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts import services
 from accounts.models import ApiToken
 
 
@@ -29,9 +29,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > timezone.timedelta(minutes=5):
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        services.note_api_token_use(token=token)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

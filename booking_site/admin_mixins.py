@@ -85,6 +85,13 @@ class ServiceAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(_messages(error)), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, " ".join(_messages(error)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
             self.delete_model(request, obj)

@@ -1,4 +1,7 @@
-"""Only for `make bench` (BENCH_ENDPOINTS=1): the throughput floor and a query counter."""
+"""Only for `make bench` (BENCH_ENDPOINTS=1): the middleware-only view and a query counter.
+
+The real floor, Django with nothing in the way, is a project of its own
+(bench/floor_project); this view measures what the site's stack adds to it."""
 
 from collections.abc import Callable
 from typing import Any
@@ -8,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 
 
 def floor(request: HttpRequest) -> HttpResponse:
-    """A bare view through the same middleware stack: the ceiling any page can reach."""
+    """The middleware-only view: nothing of its own, through the site's whole middleware stack
+    (so it reads the session and the person). No page can cost less."""
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -4,16 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from rooms.forms import SpanForm
+from events.models import Event
+from rooms.forms import SpanForm, model_field
 from rooms.models import Room
 
 
 class EventForm(SpanForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    capacity = forms.IntegerField(
-        label=_("Places"), min_value=1, max_value=100000, required=False, help_text=_("Leave empty for no limit.")
-    )
+    title = model_field(Event, "title", label=_("Title"))
+    description = model_field(Event, "description", label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    capacity = model_field(Event, "capacity", label=_("Places"))
     room = forms.ModelChoiceField(
         label=_("Room"),
         queryset=Room.objects.active(),

@@ -2,10 +2,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.models import Equipment, Room
+from booking_site.spans import check_order, validate_day
+from rooms.models import Booking, Equipment, Room
 
 
 def local_datetime(day: date, moment: time) -> datetime:
@@ -23,18 +26,9 @@ def local_datetime(day: date, moment: time) -> datetime:
     return aware
 
 
-EARLIEST_DAY = date(2000, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
-
-
-def validate_day(day: date) -> None:
-    """Dates far outside any booking horizon are refused before they reach time arithmetic."""
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise forms.ValidationError(
-            _("Choose a date between %(first)s and %(last)s."),
-            params={"first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
-            code="out_of_range",
-        )
+def model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
+    """The form field of a model field, with its limits and validators."""
+    return model._meta.get_field(name).formfield(**kwargs)
 
 
 class DateInput(forms.DateInput):
@@ -72,15 +66,18 @@ class SpanForm(forms.Form):
             data["end"] = local_datetime(day, end_time)
         except forms.ValidationError as error:
             self.add_error("end_time", error)
-        if "start" in data and "end" in data and data["end"] <= data["start"]:
-            self.add_error("end_time", _("The end must be after the start."))
+        if "start" in data and "end" in data:
+            try:
+                check_order(data["start"], data["end"], "end_time")
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 
 class BookingForm(SpanForm):
     """Title, date, start and end of a booking (and its room when editing)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = model_field(Booking, "title", label=_("Title"))
     field_order = ["title", "room", "date", "start_time", "end_time"]
 
     def __init__(self, *args: Any, with_room: bool = False, **kwargs: Any) -> None:

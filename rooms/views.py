@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
+from booking_site.spans import EARLIEST_DAY, LATEST_DAY, format_span
 from rooms import google_sheets, reports, services
 from rooms.finder import free_rooms, nearest_free_times
 from rooms.forms import (
-    EARLIEST_DAY,
-    LATEST_DAY,
     BookingForm,
     FinderForm,
     RoomFilterForm,
@@ -29,7 +28,7 @@ from rooms.forms import (
     next_free_slot,
 )
 from rooms.ical import booking_message
-from rooms.models import Booking, Room, format_span
+from rooms.models import Booking, Room
 from rooms.timeline import build_day_timeline, day_window
 
 logger = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ class MyBookingsView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
-        mine = Booking.objects.filter(user=self.request.user).select_related("room")
+        mine = Booking.objects.filter(user=self.request.user).select_related("room", "event")
         upcoming = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
             self.request.GET.get("upcoming")
         )

@@ -81,7 +81,7 @@ class TestCreate:
         ("extra", "message"),
         [
             ({"date": "soon"}, "Enter a valid date."),
-            ({"capacity": "0"}, "Ensure this value is greater than or equal to 1."),
+            ({"capacity": "0"}, "Capacity must be at least 1."),
             ({"capacity": "many"}, "Enter a whole number."),
             ({"room": "99999"}, "Select a valid choice."),
             ({"title": ""}, "This field is required."),

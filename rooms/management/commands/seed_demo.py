@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from rooms import services
 from rooms.models import Equipment, Room
 from rooms.services import book_room
 
@@ -36,13 +37,14 @@ class Command(BaseCommand):
             self._print_logins()
             return
         with transaction.atomic():
-            User.objects.create_superuser(email="admin@example.com", password=DEMO_PASSWORD, name="Alex Admin")
+            admin = User.objects.create_superuser(email="admin@example.com", password=DEMO_PASSWORD, name="Alex Admin")
             anna = User.objects.create_user(email="anna@example.com", password=DEMO_PASSWORD, name="Anna Ivanova")
             boris = User.objects.create_user(
                 email="boris@example.com", password=DEMO_PASSWORD, name="Boris Petrov", timezone="Asia/Yekaterinburg"
             )
             rooms = [
-                Room.objects.create(
+                services.create_room(
+                    actor=admin,
                     name=name,
                     capacity=capacity,
                     location=location,
