@@ -81,14 +81,14 @@ class ServiceAdmin(admin.ModelAdmin):
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return super().changeform_view(request, *args, **kwargs)
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
             self.message_user(request, " ".join(_messages(error)), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         try:
             return super().delete_view(request, object_id, extra_context)
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
             self.message_user(request, " ".join(_messages(error)), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 

@@ -136,8 +136,8 @@ class EventAdmin(ServiceAdmin):
             if inline_form.instance.pk is not None and formset.model is Registration:
                 services.unregister(event=event, user=inline_form.instance.user, actor=request.user)
                 deleted.append(inline_form.instance)
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form in formset.deleted_forms or inline_form.instance.pk:
+        for inline_form in formset.extra_forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
             if formset.model is Registration:
                 new.append(services.register(event=event, user=inline_form.cleaned_data["user"], actor=request.user))

@@ -180,11 +180,10 @@ def test_exclusion_constraint_turns_a_lost_race_into_the_overlap_message():
     holder = threading.Thread(target=hold_uncommitted)
     holder.start()
     assert inserted.wait(timeout=30)
-    candidate = Booking(room=room, user=second, title="Late", start=start, end=end)
-    candidate.full_clean()  # the uncommitted row is invisible here: the check passes
+    Booking(room=room, user=second, title="Late", start=start, end=end).full_clean()  # the held row is invisible
     threading.Timer(0.5, release.set).start()
     with pytest.raises(ValidationError) as caught:
-        services.save_booking(candidate)
+        services.book_room(room=room, user=second, title="Late", start=start, end=end, notify=False)
     holder.join(timeout=30)
     assert caught.value.messages == [
         f"The room is already booked {_span(Booking.objects.get(title='Held'))} for “Held” by First Person."
