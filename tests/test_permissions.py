@@ -139,3 +139,67 @@ def test_permission_matrix(name, method, role, expected):
     response = getattr(client, method.lower())(url, **body)
     assert response.status_code == expected, f"{method} {url} as {role}: {response.status_code}"
     assert response.status_code < 500
+
+
+# The Django admin, per model: (changelist, add, change, delete) statuses on GET
+# for an admin; everyone else is sent to the admin's login page.
+ADMIN_MATRIX = {
+    "rooms_room": "200 200 200 200",
+    "rooms_booking": "200 200 200 403",
+    "events_event": "200 200 200 403",
+    "events_registration": "200 200 200 200",
+    "events_invitation": "200 200 200 403",
+    "accounts_user": "200 200 200 200",
+}
+
+
+def test_every_admin_model_has_an_entry():
+    from django.contrib import admin
+
+    registered = {f"{model._meta.app_label}_{model._meta.model_name}" for model in admin.site._registry}
+    ours = {name for name in registered if name.split("_")[0] in ("rooms", "events", "accounts")}
+    assert ours == set(ADMIN_MATRIX)
+
+
+ADMIN_CASES = [
+    (model, view, role)
+    for model in ADMIN_MATRIX
+    for view in ("changelist", "add", "change", "delete")
+    for role in ROLES
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "view", "role"), ADMIN_CASES, ids=[f"{m}-{v}-{r}" for m, v, r in ADMIN_CASES])
+def test_admin_matrix(model, view, role):
+    owner = UserFactory(name="Owner")
+    employee = UserFactory(name="Employee")
+    admin_user = UserFactory(name="Admin", is_staff=True, is_superuser=True)
+    room = RoomFactory()
+    booking = BookingFactory(room=room, user=owner)
+    event = EventFactory(
+        organizer=owner, start=next_weekday_at(11, after_days=3), end=next_weekday_at(12, after_days=3)
+    )
+    registration = event_services.register(event=event, user=employee)
+    [invitation] = event_services.invite(event=event, invited_by=owner, invitees=[UserFactory()]).sent
+    objects = {
+        "rooms_room": RoomFactory(),  # without bookings, so it can be deleted
+        "rooms_booking": booking,
+        "events_event": event,
+        "events_registration": registration,
+        "events_invitation": invitation,
+        "accounts_user": UserFactory(),
+    }
+    args = [] if view in ("changelist", "add") else [objects[model].pk]
+    url = reverse(f"admin:{model}_{view}", args=args)
+    client = Client()
+    user = {"employee": employee, "owner": owner, "admin": admin_user}.get(role)
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    if role == "admin":
+        expected = int(ADMIN_MATRIX[model].split()[("changelist", "add", "change", "delete").index(view)])
+        assert response.status_code == expected, f"GET {url}: {response.status_code}"
+    else:
+        login = "/accounts/login/" if role == "anonymous" else "/admin/login/"
+        assert response.status_code == 302 and response["Location"].startswith(login)

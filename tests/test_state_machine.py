@@ -1,5 +1,6 @@
-"""Random sequences of book, change, cancel, register, invite, accept and decline
-through the services, checked after every step against a plain in-memory model."""
+"""Random sequences of book, change, cancel, register, invite, accept and decline,
+each through a door drawn at random (the service itself, the JSON API or the
+Django admin), checked after every step against a plain in-memory model."""
 
 import itertools
 from dataclasses import dataclass, field
@@ -9,9 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from rest_framework.test import APIClient
 
 from events import services as event_services
 from events.models import Event, Invitation, Registration
@@ -20,6 +25,17 @@ from rooms.models import Booking, Room
 from tests.factories import RoomFactory, UserFactory, next_weekday_at
 
 SLOT = timedelta(minutes=30)
+DOORS = st.sampled_from(["service", "api", "admin"])
+
+
+def admin_times(start: datetime, end: datetime) -> dict[str, str]:
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    return {
+        "start_0": f"{local_start:%Y-%m-%d}",
+        "start_1": f"{local_start:%H:%M:%S}",
+        "end_0": f"{local_end:%Y-%m-%d}",
+        "end_1": f"{local_end:%H:%M:%S}",
+    }
 
 
 def at_work(start: datetime, end: datetime) -> bool:
@@ -54,7 +70,30 @@ class BookingMachine(RuleBasedStateMachine):
         self.base = next_weekday_at(8)
         self.rooms = [RoomFactory(capacity=4).pk, RoomFactory(capacity=4).pk]
         self.users = [UserFactory(timezone="Europe/Moscow") for _ in range(4)]
+        self.admin = Client()
+        self.admin.force_login(UserFactory(is_staff=True, is_superuser=True))
         self.model = Model()
+
+    def api(self, user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    def through(self, door, service, api, admin):
+        """Run one attempt through ``door``: True when it was made, False when refused."""
+        if door == "service":
+            try:
+                service()
+            except ValidationError:
+                return False
+            return True
+        if door == "api":
+            response = api()
+            assert response.status_code in (200, 201, 400), (response.status_code, response.content[:300])
+            return response.status_code in (200, 201)
+        response = admin()
+        assert response.status_code in (200, 302), response.status_code
+        return response.status_code == 302
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -64,43 +103,70 @@ class BookingMachine(RuleBasedStateMachine):
         start = self.base + slot * SLOT
         return start, start + length * SLOT
 
-    @rule(room=st.integers(0, 1), user=st.integers(0, 3), slot=st.integers(0, 23), length=st.integers(1, 4))
-    def book(self, room, user, slot, length):
+    @rule(room=st.integers(0, 1), user=st.integers(0, 3), slot=st.integers(0, 23), length=st.integers(1, 4), door=DOORS)
+    def book(self, room, user, slot, length, door):
         start, end = self.span(slot, length)
-        room_id = self.rooms[room]
+        room_id, person = self.rooms[room], self.users[user]
         expected = self.model.room_free(room_id, start, end)
-        try:
-            booking = room_services.book_room(
-                room=self._room(room_id), user=self.users[user], title="b", start=start, end=end, notify=False
-            )
-        except ValidationError:
-            assert not expected
-        else:
-            assert expected
+        made = self.through(
+            door,
+            lambda: room_services.book_room(
+                room=self._room(room_id), user=person, title="b", start=start, end=end, notify=False
+            ),
+            lambda: self.api(person).post(
+                "/api/bookings/",
+                {"room": room_id, "title": "b", "start": start.isoformat(), "end": end.isoformat()},
+                format="json",
+            ),
+            lambda: self.admin.post(
+                reverse("admin:rooms_booking_add"),
+                {"room": room_id, "user": person.pk, "title": "b", **admin_times(start, end)},
+            ),
+        )
+        assert made is expected
+        if made:
+            booking = Booking.objects.active().get(room_id=room_id, start=start, end=end)
             self.model.bookings[booking.pk] = (room_id, start, end)
 
     @precondition(lambda self: self.model.bookings)
-    @rule(pick=st.integers(0, 1000), slot=st.integers(0, 23), length=st.integers(1, 4))
-    def change(self, pick, slot, length):
+    @rule(pick=st.integers(0, 1000), slot=st.integers(0, 23), length=st.integers(1, 4), door=DOORS)
+    def change(self, pick, slot, length, door):
         pk = sorted(self.model.bookings)[pick % len(self.model.bookings)]
         room_id = self.model.bookings[pk][0]
         start, end = self.span(slot, length)
-        booking = Booking.objects.get(pk=pk)
+        booking = Booking.objects.select_related("user").get(pk=pk)
         expected = self.model.room_free(room_id, start, end, ignore=pk)
-        try:
-            room_services.change_booking(booking=booking, actor=booking.user, start=start, end=end, notify=False)
-        except ValidationError:
-            assert not expected
-        else:
-            assert expected
+        made = self.through(
+            door,
+            lambda: room_services.change_booking(
+                booking=booking, actor=booking.user, start=start, end=end, notify=False
+            ),
+            lambda: self.api(booking.user).patch(
+                f"/api/bookings/{pk}/", {"start": start.isoformat(), "end": end.isoformat()}, format="json"
+            ),
+            lambda: self.admin.post(
+                reverse("admin:rooms_booking_change", args=[pk]),
+                {"room": room_id, "title": booking.title, **admin_times(start, end)},
+            ),
+        )
+        assert made is expected
+        if made:
             self.model.bookings[pk] = (room_id, start, end)
 
     @precondition(lambda self: self.model.bookings)
-    @rule(pick=st.integers(0, 1000))
-    def cancel(self, pick):
+    @rule(pick=st.integers(0, 1000), door=DOORS)
+    def cancel(self, pick, door):
         pk = sorted(self.model.bookings)[pick % len(self.model.bookings)]
-        booking = Booking.objects.get(pk=pk)
-        room_services.cancel_booking(booking=booking, actor=booking.user, notify=False)
+        booking = Booking.objects.select_related("user").get(pk=pk)
+        if door == "service":
+            room_services.cancel_booking(booking=booking, actor=booking.user, notify=False)
+        elif door == "api":
+            assert self.api(booking.user).post(f"/api/bookings/{pk}/cancel/").status_code == 200
+        else:
+            self.admin.post(
+                reverse("admin:rooms_booking_changelist"), {"action": "cancel_selected", "_selected_action": [pk]}
+            )
+        assert Booking.objects.get(pk=pk).is_cancelled
         del self.model.bookings[pk]
 
     @rule(user=st.integers(0, 3), slot=st.integers(0, 23), length=st.integers(1, 4), capacity=st.integers(1, 3))
@@ -114,18 +180,20 @@ class BookingMachine(RuleBasedStateMachine):
         self.model.registered[event.pk] = set()
 
     @precondition(lambda self: self.model.capacity)
-    @rule(pick=st.integers(0, 1000), user=st.integers(0, 3))
-    def register(self, pick, user):
+    @rule(pick=st.integers(0, 1000), user=st.integers(0, 3), door=DOORS)
+    def register(self, pick, user, door):
         event_id = sorted(self.model.capacity)[pick % len(self.model.capacity)]
         person = self.users[user]
         people = self.model.registered[event_id]
         expected = person.pk not in people and len(people) < self.model.capacity[event_id]
-        try:
-            event_services.register(event=Event.objects.get(pk=event_id), user=person)
-        except ValidationError:
-            assert not expected
-        else:
-            assert expected
+        made = self.through(
+            door,
+            lambda: event_services.register(event=Event.objects.get(pk=event_id), user=person),
+            lambda: self.api(person).post(f"/api/events/{event_id}/register/"),
+            lambda: self.admin.post(reverse("admin:events_registration_add"), {"event": event_id, "user": person.pk}),
+        )
+        assert made is expected
+        if made:
             people.add(person.pk)
 
     @precondition(lambda self: self.model.capacity)
