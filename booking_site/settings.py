@@ -80,6 +80,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "booking_site.urls"
 
+# Forms, allauth and the admin use Django templates; the read pages (lists,
+# schedules) are Jinja2 templates under templates/jinja2/ (booking_site/jinja2.py
+# says why). A name is looked up in the Django engine first.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -92,6 +95,20 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "booking_site.navigation.navigation",
+                "events.context_processors.pending_invitations",
+            ],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "booking_site.jinja2.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "booking_site.navigation.navigation",
                 "events.context_processors.pending_invitations",
             ],
         },

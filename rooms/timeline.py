@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from django.utils import timezone
 
@@ -11,40 +12,35 @@ DAY_START_HOUR = 8
 DAY_END_HOUR = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     booking: Booking
     left: float
     width: float
+    style: str = ""
 
-    @property
-    def style(self) -> str:
-        return f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+    def __post_init__(self) -> None:
+        self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
+    """A half hour of the strip; its strings are made once, when it is built."""
+
     start: datetime
     left: float
     width: float
     free: bool
+    style: str = ""
+    query: str = ""
+    label: str = ""
+    key: str = ""
 
-    @property
-    def style(self) -> str:
-        return f"left: {self.left:.3f}%; width: {self.width:.3f}%"
-
-    @property
-    def query(self) -> str:
-        """The booking form's prefill for this half hour, as a query string."""
-        return f"date={self.start:%Y-%m-%d}&start={self.start:%H:%M}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%H:%M}"
-
-    @property
-    def key(self) -> str:
-        return f"{self.start:%Y-%m-%dT%H:%M}"
+    def __post_init__(self) -> None:
+        self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+        day, self.label = f"{self.start:%Y-%m-%d}", f"{self.start:%H:%M}"
+        self.query = f"date={day}&start={self.label}"
+        self.key = f"{day}T{self.label}"
 
 
 @dataclass
@@ -113,16 +109,26 @@ def build_day_timeline(
         hours.append((_percent(moment, start, total), timezone.localtime(moment, zone)))
         moment += timedelta(hours=1)
     slots = []
-    moment = start
+    spans = sorted((b.start, b.end) for b in bookings)
+    moment, index = start, 0
     while moment < end:
         slot_end = moment + timedelta(minutes=30)
-        free = slot_end > now and not any(b.start < slot_end and b.end > moment for b in bookings)
+        while index < len(spans) and spans[index][1] <= moment:
+            index += 1
+        busy = False
+        for b_start, b_end in islice(spans, index, None):
+            if b_start >= slot_end:
+                break
+            if b_end > moment:
+                busy = True
+                break
+        left = _percent(moment, start, total)
         slots.append(
             Slot(
                 timezone.localtime(max(moment, now) if moment < now < slot_end else moment, zone),
-                _percent(moment, start, total),
-                _percent(slot_end, start, total) - _percent(moment, start, total),
-                free,
+                left,
+                _percent(slot_end, start, total) - left,
+                slot_end > now and not busy,
             )
         )
         moment = slot_end

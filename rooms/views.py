@@ -286,6 +286,9 @@ class FindRoomView(TemplateView):
                     data["date"], data["start"], data["end"], data["people"], data["equipment"]
                 )
             context["in_past"] = data["start"] < timezone.now()
+            context["book_query"] = (
+                f"date={data['date']:%Y-%m-%d}&start={data['start_time']:%H:%M}&end={data['end_time']:%H:%M}"
+            )
         return context
 
 

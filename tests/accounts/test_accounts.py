@@ -66,7 +66,7 @@ def test_signup_with_bad_input_says_why(client):
     )
     assert response.status_code == 200
     assert User.objects.count() == 0
-    form = response.context["form"]
+    form = response.context_data["form"]
     assert {"email", "name", "timezone"} <= set(form.errors)
 
 

@@ -151,7 +151,7 @@ class TestInviteAndAnswer:
         html = response.content.decode()
         assert response.status_code == 200
         assert "Larry works 13:00–21:00" in html
-        assert response.context["form"].initial == {"invitees": [late.pk]}
+        assert response.context_data["form"].initial == {"invitees": [late.pk]}
         assert "Invitations sent to Olga." in html
         assert list(Invitation.objects.values_list("invitee__name", flat=True)) == ["Olga"]
 

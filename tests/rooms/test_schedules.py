@@ -49,7 +49,7 @@ class TestTimeline:
         client.force_login(viewer)
         tokyo_day = booking.start.astimezone(ZoneInfo("Asia/Tokyo")).date()
         response = client.get(reverse("rooms:timeline"), {"day": tokyo_day.isoformat()})
-        [strip] = [s for r, s in response.context["rows"] if r == room]
+        [strip] = [s for r, s in response.context_data["rows"] if r == room]
         [block] = strip.blocks
         start = timezone.localtime(strip.start, ZoneInfo("Asia/Tokyo"))
         assert start.hour == 8
@@ -71,7 +71,7 @@ class TestTimeline:
             reverse("rooms:week", args=[room.pk]), {"day": tomorrow_at(0).date().isoformat()}
         )
         assert response.status_code == 200
-        rows = response.context["rows"]
+        rows = response.context_data["rows"]
         assert len(rows) == 7 and rows[0][0].weekday() == 0
         assert sum(len(strip.blocks) for _day, strip in rows) == 1
         assert employee_client.get(reverse("rooms:week", args=[999])).status_code == 404
@@ -106,7 +106,7 @@ class TestFinder:
             reverse("rooms:find"),
             {"date": day, "start_time": "10:30", "end_time": "11:30", "people": 8, "equipment": ["video"]},
         )
-        assert [room.name for room in response.context["rooms"]] == ["Mid", "Big"]
+        assert [room.name for room in response.context_data["rooms"]] == ["Mid", "Big"]
         assert f"?date={day}&amp;start=10:30&amp;end=11:30" in response.content.decode()
 
     def test_nearest_free_times_when_none_fits(self, employee_client):
@@ -117,8 +117,8 @@ class TestFinder:
             reverse("rooms:find"),
             {"date": tomorrow_at(0).date().isoformat(), "start_time": "11:00", "end_time": "12:00", "people": 6},
         )
-        assert response.context["rooms"] == []
-        suggestions = response.context["suggestions"]
+        assert response.context_data["rooms"] == []
+        suggestions = response.context_data["suggestions"]
         assert [(timezone.localtime(s.start).time(), timezone.localtime(s.end).time()) for s in suggestions] == [
             (time(12), time(13))
         ]
@@ -126,7 +126,7 @@ class TestFinder:
 
     def test_bad_input_is_a_form_error(self, employee_client):
         response = employee_client.get(reverse("rooms:find"), {"date": "soon", "start_time": "x", "people": 0})
-        assert response.status_code == 200 and response.context["form"].errors
+        assert response.status_code == 200 and response.context_data["form"].errors
         assert "rooms" not in response.context
 
     def test_matches_a_brute_force_check_on_random_data(self):

@@ -67,13 +67,13 @@ class TestRoomPages:
         RoomFactory(name="Large", capacity=20, equipment=["video", "projector"])
         RoomFactory(name="Large plain", capacity=30, equipment=[])
         response = employee_client.get(reverse("rooms:list"), {"capacity": 10, "equipment": ["video"]})
-        names = [room.name for room in response.context["rooms"]]
+        names = [room.name for room in response.context_data["rooms"]]
         assert names == ["Large"]
 
     def test_room_list_ignores_garbage_filters(self, employee_client, room):
         response = employee_client.get(reverse("rooms:list"), {"capacity": "lots", "equipment": ["teleporter"]})
         assert response.status_code == 200
-        assert [r.name for r in response.context["rooms"]] == ["Cedar"]
+        assert [r.name for r in response.context_data["rooms"]] == ["Cedar"]
 
     def test_room_page_shows_upcoming_bookings_and_timeline(self, employee_client, room, other_employee):
         BookingFactory(room=room, user=other_employee, title="Quarterly review")
@@ -83,12 +83,12 @@ class TestRoomPages:
         assert response.status_code == 200
         assert "Quarterly review" in html and "Oscar Other" in html
         assert "Gone" not in html
-        assert len(response.context["timeline"].blocks) == 1
+        assert len(response.context_data["timeline"].blocks) == 1
 
     def test_room_page_with_a_garbage_day_falls_back_to_today(self, employee_client, room):
         response = employee_client.get(reverse("rooms:detail", args=[room.pk]), {"day": "31-31-2020"})
         assert response.status_code == 200
-        assert response.context["day"] == timezone.localdate()
+        assert response.context_data["day"] == timezone.localdate()
 
     def test_missing_room_is_404(self, employee_client):
         assert employee_client.get(reverse("rooms:detail", args=[999])).status_code == 404
@@ -99,7 +99,7 @@ class TestRoomPages:
 class TestBookingForm:
     def test_prefills_the_next_free_half_hour(self, employee_client, room):
         response = employee_client.get(reverse("rooms:book", args=[room.pk]))
-        initial = response.context["form"].initial
+        initial = response.context_data["form"].initial
         start = timezone.make_aware(timezone.datetime.combine(initial["date"], initial["start_time"]))
         assert start >= timezone.now()
         assert start - timezone.now() <= timedelta(minutes=30)
@@ -111,7 +111,7 @@ class TestBookingForm:
         slot = ceil_half_hour(timezone.localtime())
         BookingFactory(room=room, start=slot, end=slot + timedelta(minutes=45))
         response = employee_client.get(reverse("rooms:book", args=[room.pk]))
-        initial = response.context["form"].initial
+        initial = response.context_data["form"].initial
         assert initial["start_time"] == timezone.localtime(slot + timedelta(minutes=60)).time()
 
     def test_books_in_the_users_time_zone(self, client, room):
@@ -207,8 +207,8 @@ class TestMyBookings:
         cancelled = BookingFactory(user=employee, title="Called off", cancelled_at=timezone.now())
         BookingFactory(title="Not mine")
         response = employee_client.get(reverse("rooms:my_bookings"))
-        assert list(response.context["upcoming"]) == [sooner, later]
-        assert set(response.context["page_obj"].object_list) == {past, cancelled}
+        assert list(response.context_data["upcoming"]) == [sooner, later]
+        assert set(response.context_data["page_obj"].object_list) == {past, cancelled}
         html = response.content.decode()
         assert "Not mine" not in html
         assert html.index("Sooner") < html.index("Later") < html.index("Yesterday")

@@ -1,0 +1,89 @@
+"""The Jinja2 environment of the read pages (timeline, week, room, lists).
+
+A profile showed Django's template engine to be most of those pages' cost
+(``docs/benchmark.md``); Jinja2 compiles templates to Python and renders the same
+markup several times faster. Pages with forms (crispy), allauth's pages and
+the admin stay Django templates; each page uses one language throughout.
+
+Strings are marked ``_("...")`` so that ``makemessages`` finds them (it reads
+``{{ _("...") }}`` in any template); plurals and contexts come from Python.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.contrib.messages import get_messages
+from django.http import HttpRequest
+from django.template.defaultfilters import linebreaks_filter
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, pgettext
+from jinja2 import Environment
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(name, args=args or None)
+
+
+def local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def date_filter(value: date | datetime | None, format_name: str = "DATE_FORMAT") -> str:
+    """Django's ``date`` filter: a format name or a format string, in the active zone and language."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    return formats.date_format(value, format_name)
+
+
+def hm(value: datetime | None) -> str:
+    """ "14:30" in the active time zone."""
+    return "" if value is None else f"{local(value):%H:%M}"
+
+
+def pagination_query(request: HttpRequest, page_key: str = "page") -> str:
+    """The page's query string without ``page_key``, ready for ``page_key=N`` to follow."""
+    query = request.GET.copy()
+    query.pop(page_key, None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+#: Counted phrases of the Jinja2 pages, here so that ``makemessages`` finds them.
+PLURALS: dict[str, Callable[[int], str]] = {
+    "seats": lambda n: ngettext("%(capacity)s seat", "%(capacity)s seats", n) % {"capacity": n},
+    "rooms_free": lambda n: ngettext("%(counter)s room is free", "%(counter)s rooms are free", n) % {"counter": n},
+    "registered": lambda n: ngettext("%(counter)s registered", "%(counter)s registered", n) % {"counter": n},
+    "coming": lambda n: ngettext("%(counter)s person is coming", "%(counter)s people are coming", n) % {"counter": n},
+}
+
+
+def plural(name: str, count: int) -> str:
+    return PLURALS[name](count)
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(**options)
+    env.globals.update(
+        {
+            "_": gettext,
+            "gettext": gettext,
+            "ngettext": ngettext,
+            "pgettext": pgettext,
+            "url": url,
+            "static": static,
+            "get_messages": get_messages,
+            "language_code": translation.get_language,
+            "pagination_query": pagination_query,
+            "plural": plural,
+            "crispy_field": as_crispy_field,
+        }
+    )
+    env.filters.update({"date": date_filter, "hm": hm, "capfirst": capfirst, "linebreaks": linebreaks_filter})
+    return env
