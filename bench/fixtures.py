@@ -1,0 +1,165 @@
+"""The people and targets a bench run uses, made in the database being measured.
+
+Run by bench/run.py with the site's environment (DATABASE_URL, ...) and the
+options as JSON in BENCH_FIXTURES; prints one line of JSON:
+
+- ``single``: the person with the most bookings (a session and an API token),
+  the room with the most bookings, the upcoming event with the most people, and
+  events that person may still register for;
+- ``mix`` (when asked for): ``people`` distinct people, each with a logged-in
+  session, the first ``tokens`` of them also with an API token, a few far-future
+  bookings of their own (to change and cancel) and events to register for; plus
+  samples of rooms and events for the pages.
+
+Sessions have fixed keys per person and a person's old bench tokens are
+replaced, so repeated runs do not pile them up; the far-future bookings that
+earlier runs made (titled "bench") are removed first, so that runs stay
+comparable.
+"""
+
+import json
+import os
+import random
+import sys
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_TITLES = ["bench", "bench changed"]
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booking_site.settings")
+    import django
+
+    django.setup()
+
+    from zoneinfo import ZoneInfo
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db.models import Count, F, Q
+    from django.utils import timezone
+
+    from accounts.models import ApiToken, User
+    from events.models import Event, Invitation, Registration
+    from rooms.models import Booking, Room
+    from rooms.services import book_room
+
+    options = json.loads(os.environ.get("BENCH_FIXTURES", "{}"))
+    rng = random.Random(2026)
+    now = timezone.now()
+    expires = now + timedelta(days=14)
+
+    Booking.objects.filter(title__in=BENCH_TITLES).delete()
+
+    def login(user: User) -> str:
+        key = f"benchsession{user.pk:020d}"
+        data = SessionStore().encode(
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
+        )
+        Session.objects.update_or_create(session_key=key, defaults={"session_data": data, "expire_date": expires})
+        return key
+
+    from accounts.services import issue_api_token
+
+    def token(user: User) -> str:
+        ApiToken.objects.filter(user=user, name="bench").delete()
+        return issue_api_token(user=user, name="bench")[1]
+
+    open_events = list(
+        Event.objects.active()
+        .filter(start__gt=now + timedelta(days=1))
+        .annotate(people=Count("registrations"))
+        .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("people")))
+        .order_by("start")
+        .values_list("pk", flat=True)[:5000]
+    )
+
+    def events_for(users: list[User], count: int) -> dict[int, list[int]]:
+        """Up to ``count`` open events per person that they are not registered for."""
+        taken = set(
+            Registration.objects.filter(user__in=users, event__in=open_events).values_list("user_id", "event_id")
+        )
+        return {
+            user.pk: [pk for pk in rng.sample(open_events, min(len(open_events), count)) if (user.pk, pk) not in taken]
+            for user in users
+        }
+
+    rooms = list(Room.objects.active().order_by("pk").values_list("pk", flat=True))
+    heavy = User.objects.filter(is_active=True).annotate(n=Count("bookings")).order_by("-n", "pk").first()
+    room = Room.objects.active().annotate(n=Count("bookings")).order_by("-n", "pk").first()
+    upcoming = Event.objects.active().upcoming().annotate(n=Count("registrations"))
+    event = upcoming.order_by("-n", "start").first() or Event.objects.order_by("pk").first()
+    result: dict[str, Any] = {
+        "today": timezone.localdate().isoformat(),
+        "counts": {
+            "rooms": Room.objects.count(),
+            "people": User.objects.count(),
+            "bookings": Booking.objects.count(),
+            "events": Event.objects.count(),
+            "registrations and invitations": Registration.objects.count() + Invitation.objects.count(),
+        },
+        "rooms": rooms,
+        "single": {
+            "session": login(heavy),
+            "token": token(heavy),
+            "room": room.pk,
+            "event": event.pk,
+            "events": events_for([heavy], options.get("register_events", 1500))[heavy.pk],
+        },
+    }
+
+    people = options.get("people", 0)
+    if people:
+        candidates = list(User.objects.filter(is_active=True, is_staff=False).values_list("pk", flat=True))
+        chosen = rng.sample(candidates, min(people, len(candidates)))
+        by_pk = User.objects.in_bulk(chosen)
+        users = [by_pk[pk] for pk in chosen]
+        with_token = users[: options.get("tokens", len(users) // 2)]
+        events = events_for(with_token, options.get("events_per_person", 40))
+        first_day = datetime.fromisoformat(options["first_day"]).date()
+        index = 0
+        mix_users = []
+        for user in users:
+            entry: dict[str, Any] = {"session": login(user)}
+            if user in with_token:
+                entry["token"] = token(user)
+                entry["events"] = events[user.pk]
+                entry["bookings"] = []
+                zone = ZoneInfo(user.timezone)
+                for _ in range(options.get("bookings_per_person", 2)):
+                    day = first_day + timedelta(days=index // len(rooms))
+                    start = datetime.combine(day, time(10), tzinfo=zone)
+                    booking = book_room(
+                        room=Room.objects.get(pk=rooms[index % len(rooms)]),
+                        user=user,
+                        title="bench",
+                        start=start,
+                        end=start + timedelta(minutes=30),
+                        notify=False,
+                    )
+                    entry["bookings"].append([booking.pk, booking.start.isoformat(), 0])
+                    index += 1
+            mix_users.append(entry)
+        upcoming_events = list(Event.objects.active().upcoming().values_list("pk", flat=True)[:3000])
+        past_events = list(Event.objects.past().order_by("-start").values_list("pk", flat=True)[:1000])
+        result["mix"] = {
+            "users": mix_users,
+            "next_day": (first_day + timedelta(days=index // len(rooms) + 1)).isoformat(),
+            "rooms": rng.sample(rooms, min(150, len(rooms))),
+            "events": rng.sample(upcoming_events, min(150, len(upcoming_events)))
+            + rng.sample(past_events, min(50, len(past_events))),
+        }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
