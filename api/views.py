@@ -43,7 +43,7 @@ from booking_site.spans import check_order
 from events import services as event_services
 from events.models import Event, Invitation
 from rooms import services as room_services
-from rooms.models import Booking, Equipment, Room
+from rooms.models import EQUIPMENT_LABELS, Booking, Equipment, Room
 
 ERRORS = {
     400: ValidationErrorSerializer,
@@ -145,7 +145,7 @@ class RoomViewSet(ApiMixin, viewsets.ModelViewSet):
             except ValueError as error:
                 raise ValidationError({"min_capacity": [_("Enter a whole number.")]}) from error
         equipment = params.getlist("equipment")
-        unknown = [code for code in equipment if code not in Equipment.values]
+        unknown = [code for code in equipment if code not in EQUIPMENT_LABELS]
         if unknown:
             raise ValidationError({"equipment": [_("Choose equipment from the list.")]})
         queryset = queryset.with_equipment(equipment)

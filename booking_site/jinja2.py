@@ -11,6 +11,7 @@ Strings are marked ``_("...")`` so that ``makemessages`` finds them (it reads
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -18,28 +19,50 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.template.defaultfilters import linebreaks_filter
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, pgettext
 from jinja2 import Environment
 
-
-def url(name: str, *args: Any) -> str:
-    return reverse(name, args=args or None)
+from booking_site.paths import path
+from rooms.timeline import slots_html
 
 
 def local(value: datetime) -> datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
+#: Formats that show only the calendar date, so that one day's text can be reused.
+DATE_ONLY = frozenset({"DATE_FORMAT", "D", "l", "j M", "Y-m-d"})
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, format_name: str, language: str) -> str:
+    return formats.date_format(day, format_name)
+
+
 def date_filter(value: date | datetime | None, format_name: str = "DATE_FORMAT") -> str:
-    """Django's ``date`` filter: a format name or a format string, in the active zone and language."""
+    """Django's ``date`` filter: a format name or a format string, in the active
+    zone and language. A list shows the same few days many times, so the text of
+    a day is kept per format and language."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = local(value)
-    return formats.date_format(value, format_name)
+        if format_name not in DATE_ONLY:
+            return formats.date_format(value, format_name)
+        value = value.date()
+    return _format_day(value, format_name, translation.get_language())
+
+
+@lru_cache(maxsize=8192)
+def _translated(message: str, language: str) -> str:
+    return gettext(message)
+
+
+def translate(message: str) -> str:
+    """``gettext``, kept per language: a list page asks for the same words on every row."""
+    return _translated(message, translation.get_language())
 
 
 def hm(value: datetime | None) -> str:
@@ -72,17 +95,18 @@ def environment(**options: Any) -> Environment:
     env = Environment(**options)
     env.globals.update(
         {
-            "_": gettext,
-            "gettext": gettext,
+            "_": translate,
+            "gettext": translate,
             "ngettext": ngettext,
             "pgettext": pgettext,
-            "url": url,
+            "url": path,
             "static": static,
             "get_messages": get_messages,
             "language_code": translation.get_language,
             "pagination_query": pagination_query,
             "plural": plural,
             "crispy_field": as_crispy_field,
+            "slots_html": slots_html,
         }
     )
     env.filters.update({"date": date_filter, "hm": hm, "capfirst": capfirst, "linebreaks": linebreaks_filter})

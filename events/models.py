@@ -7,12 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.worktime import working_hours_problem
+from booking_site.paths import path
 from booking_site.spans import TimeSpan
 from rooms.models import MAX_CAPACITY, Booking
 
@@ -105,7 +105,7 @@ class Event(TimeSpan):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("events:detail", args=[self.pk])
+        return path("events:detail", self.pk)
 
     @property
     def room(self) -> Any:

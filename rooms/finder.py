@@ -13,11 +13,15 @@ def fitting_rooms(people: int, equipment: list[str]) -> RoomQuerySet:
     return Room.objects.active().filter(capacity__gte=people).with_equipment(equipment)
 
 
-def free_rooms(start: datetime, end: datetime, people: int, equipment: list[str]) -> list[Room]:
+def free_rooms_query(start: datetime, end: datetime, people: int, equipment: list[str]) -> RoomQuerySet:
     """Active rooms seating ``people`` with all of ``equipment`` and no standing
     booking touching [start, end); smallest fitting first."""
     busy = Booking.objects.active().touching(start, end).values("room_id")
-    return list(fitting_rooms(people, equipment).exclude(pk__in=busy).order_by("capacity", "name"))
+    return fitting_rooms(people, equipment).exclude(pk__in=busy).order_by("capacity", "name", "pk")
+
+
+def free_rooms(start: datetime, end: datetime, people: int, equipment: list[str]) -> list[Room]:
+    return list(free_rooms_query(start, end, people, equipment))
 
 
 @dataclass

@@ -8,12 +8,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Prefetch, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from booking_site.paths import path
 from booking_site.spans import TimeSpan, format_span
 from rooms.constraints import PostgresExclusionConstraint
 
@@ -30,8 +30,12 @@ class Equipment(models.TextChoices):
     FLIPCHART = "flipchart", _("Flip chart")
 
 
+#: Code -> translatable label; ``Equipment.choices`` walks the enum on every call.
+EQUIPMENT_LABELS = dict(Equipment.choices)
+
+
 def validate_equipment(value: Any) -> None:
-    if not isinstance(value, list) or any(item not in Equipment.values for item in value):
+    if not isinstance(value, list) or any(item not in EQUIPMENT_LABELS for item in value):
         raise ValidationError(_("Choose equipment from the list."))
 
 
@@ -114,11 +118,10 @@ class Room(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("rooms:detail", args=[self.pk])
+        return path("rooms:detail", self.pk)
 
     def equipment_labels(self) -> list[str]:
-        labels = dict(Equipment.choices)
-        return [str(labels[code]) for code in self.equipment or [] if code in labels]
+        return [str(EQUIPMENT_LABELS[code]) for code in self.equipment or [] if code in EQUIPMENT_LABELS]
 
     def availability(self, now: datetime | None = None) -> tuple[bool, datetime | None]:
         """(free now?, until when): busy until the end of the run of back-to-back
@@ -181,6 +184,12 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def with_related(self) -> "BookingQuerySet":
         return self.select_related("room", "user")
 
+    def for_grid(self) -> "BookingQuerySet":
+        """What a timeline block shows: the booking's times and title, its holder's name."""
+        return self.select_related("user").only(
+            "room_id", "user_id", "title", "start", "end", "cancelled_at", "user__name", "user__email"
+        )
+
 
 class Booking(TimeSpan):
     """A room held by a user for the half-open interval [start, end)."""
@@ -224,7 +233,7 @@ class Booking(TimeSpan):
         return f"{self.title} ({self.room}, {format_span(self.start, self.end)})"
 
     def get_absolute_url(self) -> str:
-        return reverse("rooms:booking_edit", args=[self.pk])
+        return path("rooms:booking_edit", self.pk)
 
     @property
     def owning_event(self) -> Any:

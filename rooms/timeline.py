@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from itertools import islice
 
 from django.utils import timezone
+from markupsafe import Markup, escape
 
 from rooms.models import Booking
 
@@ -18,19 +20,26 @@ class Block:
     left: float
     width: float
     style: str = ""
+    starts: str = ""
+    ends: str = ""
 
     def __post_init__(self) -> None:
         self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+        self.starts = f"{timezone.localtime(self.booking.start):%H:%M}"
+        self.ends = f"{timezone.localtime(self.booking.end):%H:%M}"
 
 
 @dataclass(slots=True)
-class Slot:
-    """A half hour of the strip; its strings are made once, when it is built."""
+class Column:
+    """A half hour of a grid's window, shared by every row that uses the window;
+    its strings are made once, ready for HTML. The half hour holding ``now``
+    starts at ``now``."""
 
     start: datetime
+    end: datetime
     left: float
     width: float
-    free: bool
+    open: bool
     style: str = ""
     query: str = ""
     label: str = ""
@@ -39,8 +48,66 @@ class Slot:
     def __post_init__(self) -> None:
         self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
         day, self.label = f"{self.start:%Y-%m-%d}", f"{self.start:%H:%M}"
-        self.query = f"date={day}&start={self.label}"
+        self.query = f"date={day}&amp;start={self.label}"
         self.key = f"{day}T{self.label}"
+
+
+@dataclass(slots=True)
+class Slot:
+    """A half hour of one row: its column, and whether it can be booked."""
+
+    column: Column
+    free: bool
+
+    @property
+    def start(self) -> datetime:
+        return self.column.start
+
+
+def columns(window: tuple[datetime, datetime], now: datetime) -> list[Column]:
+    """The half hours of ``window`` in the active time zone."""
+    zone = timezone.get_current_timezone()
+    start, end = window
+    total = (end - start).total_seconds()
+    result = []
+    moment = start
+    while moment < end:
+        slot_end = moment + timedelta(minutes=30)
+        left = _percent(moment, start, total)
+        shown = max(moment, now) if moment < now < slot_end else moment
+        result.append(
+            Column(
+                timezone.localtime(shown, zone),
+                slot_end,
+                left,
+                _percent(slot_end, start, total) - left,
+                slot_end > now,
+            )
+        )
+        moment = slot_end
+    return result
+
+
+def slots_html(slots: list[Slot], book_url: str, room_name: str, book_from: str) -> Markup:
+    """The cells of one row: a link to the booking form for each free half hour.
+
+    A day grid has some 600 of them; one f-string each costs a fraction of a
+    template's per-cell work (``docs/benchmark.md``). Only ``book_url``,
+    ``room_name`` and ``book_from`` come from outside, and they are escaped here;
+    the columns' strings are digits, times and dates."""
+    url, prefix, label = escape(book_url), escape(book_from), escape(f"{room_name}: {book_from}")
+    cells = []
+    for slot in slots:
+        column = slot.column
+        if slot.free:
+            cells.append(
+                f'<div class="timeline-slot free" style="{column.style}"><a href="{url}?{column.query}" '
+                f'title="{prefix} {column.label}" aria-label="{label} {column.label}" '
+                f'data-slot="{column.key}"></a></div>'
+            )
+        else:
+            cells.append(f'<div class="timeline-slot" style="{column.style}"></div>')
+    return Markup("".join(cells))
 
 
 @dataclass
@@ -48,10 +115,21 @@ class DayTimeline:
     day: date
     start: datetime
     end: datetime
-    hours: list[tuple[float, datetime]]
     blocks: list[Block]
     slots: list[Slot]
     now_left: float | None
+
+    @cached_property
+    def hours(self) -> list[tuple[float, datetime]]:
+        """The hour marks of the strip (only the header of a grid shows them)."""
+        zone = timezone.get_current_timezone()
+        total = (self.end - self.start).total_seconds()
+        hours = []
+        moment = self.start
+        while moment < self.end:
+            hours.append((_percent(moment, self.start, total), timezone.localtime(moment, zone)))
+            moment += timedelta(hours=1)
+        return hours
 
 
 def _percent(moment: datetime, start: datetime, total: float) -> float:
@@ -85,11 +163,12 @@ def build_day_timeline(
     bookings: list[Booking],
     now: datetime | None = None,
     window: tuple[datetime, datetime] | None = None,
+    grid: list[Column] | None = None,
 ) -> DayTimeline:
     """The strip for ``day`` in the active time zone, over ``window`` (by default
-    ``day_window(day, bookings)``; a grid passes one window for all its rows)."""
+    ``day_window(day, bookings)``; a grid passes one window, and its ``columns``,
+    for all its rows)."""
     now = now or timezone.now()
-    zone = timezone.get_current_timezone()
     start, end = window or day_window(day, bookings)
     total = (end - start).total_seconds()
     blocks = []
@@ -103,34 +182,20 @@ def build_day_timeline(
                     _percent(b_end, start, total) - _percent(b_start, start, total),
                 )
             )
-    hours = []
-    moment = start
-    while moment < end:
-        hours.append((_percent(moment, start, total), timezone.localtime(moment, zone)))
-        moment += timedelta(hours=1)
     slots = []
     spans = sorted((b.start, b.end) for b in bookings)
-    moment, index = start, 0
-    while moment < end:
-        slot_end = moment + timedelta(minutes=30)
+    index = 0
+    for column in grid or columns((start, end), now):
+        moment = column.end - timedelta(minutes=30)
         while index < len(spans) and spans[index][1] <= moment:
             index += 1
         busy = False
         for b_start, b_end in islice(spans, index, None):
-            if b_start >= slot_end:
+            if b_start >= column.end:
                 break
             if b_end > moment:
                 busy = True
                 break
-        left = _percent(moment, start, total)
-        slots.append(
-            Slot(
-                timezone.localtime(max(moment, now) if moment < now < slot_end else moment, zone),
-                left,
-                _percent(slot_end, start, total) - left,
-                slot_end > now and not busy,
-            )
-        )
-        moment = slot_end
+        slots.append(Slot(column, column.open and not busy))
     now_left = _percent(now, start, total) if start <= now < end else None
-    return DayTimeline(day, start, end, hours, blocks, slots, now_left)
+    return DayTimeline(day, start, end, blocks, slots, now_left)

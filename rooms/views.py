@@ -18,7 +18,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from booking_site.spans import EARLIEST_DAY, LATEST_DAY, format_span
 from rooms import google_sheets, reports, services
-from rooms.finder import free_rooms, nearest_free_times
+from rooms.finder import free_rooms_query, nearest_free_times
 from rooms.forms import (
     BookingForm,
     FinderForm,
@@ -29,7 +29,7 @@ from rooms.forms import (
 )
 from rooms.ical import booking_message
 from rooms.models import Booking, Room
-from rooms.timeline import build_day_timeline, day_window
+from rooms.timeline import build_day_timeline, columns, day_window
 
 logger = logging.getLogger(__name__)
 TIMELINE_ROOMS_PER_PAGE = 25
@@ -268,6 +268,7 @@ class FindRoomView(TemplateView):
     fits, the nearest free times that day."""
 
     template_name = "rooms/find.html"
+    paginate_by = 20
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -280,7 +281,9 @@ class FindRoomView(TemplateView):
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             context["searched"] = True
-            context["rooms"] = free_rooms(data["start"], data["end"], data["people"], data["equipment"])
+            rooms = free_rooms_query(data["start"], data["end"], data["people"], data["equipment"])
+            page = Paginator(rooms, self.paginate_by).get_page(self.request.GET.get("page"))
+            context["page_obj"], context["rooms"] = page, list(page.object_list)
             if not context["rooms"]:
                 context["suggestions"] = nearest_free_times(
                     data["date"], data["start"], data["end"], data["people"], data["equipment"]
@@ -309,17 +312,14 @@ class DayTimelineView(TemplateView):
         )
         rooms = list(page.object_list)
         bookings = list(
-            Booking.objects.active()
-            .filter(room__in=rooms)
-            .touching(day_start, day_end)
-            .select_related("user")
-            .order_by("start")
+            Booking.objects.active().filter(room__in=rooms).touching(day_start, day_end).for_grid().order_by("start")
         )
         window = day_window(day, bookings)
         by_room: dict[int, list[Booking]] = {}
         for booking in bookings:
             by_room.setdefault(booking.room_id, []).append(booking)
-        rows = [(room, build_day_timeline(day, by_room.get(room.pk, []), now, window)) for room in rooms]
+        grid = columns(window, now)
+        rows = [(room, build_day_timeline(day, by_room.get(room.pk, []), now, window, grid)) for room in rooms]
         context.update(
             {
                 "day": day,
@@ -353,11 +353,7 @@ class WeekTimelineView(DetailView):
         week_start = timezone.make_aware(datetime.combine(monday, time()), zone)
         week_end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()), zone)
         bookings = list(
-            Booking.objects.active()
-            .filter(room=room)
-            .touching(week_start, week_end)
-            .select_related("user")
-            .order_by("start")
+            Booking.objects.active().filter(room=room).touching(week_start, week_end).for_grid().order_by("start")
         )
         windows = [day_window(day, bookings) for day in days]
         first_hour = min(timezone.localtime(start, zone).hour for start, _end in windows)
