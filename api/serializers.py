@@ -1,7 +1,9 @@
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -50,12 +52,37 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: DateTimeField,
     }
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The fields built from the model once per class, copied for each use
+        (as DRF copies a plain serializer's declared fields)."""
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)
+
+
+def iso(value: Any) -> str | None:
+    """What DRF's ``DateTimeField`` writes: ISO 8601 in the caller's zone, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.name, "email": user.email}
+
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "name", "email"]
         read_only_fields = fields
+
+    def to_representation(self, instance: User) -> dict[str, Any]:
+        return person(instance)
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -129,6 +156,20 @@ class BookingSerializer(serializers.ModelSerializer):
         event = getattr(booking, "event", None)
         return event.pk if event is not None else None
 
+    def to_representation(self, instance: Booking) -> dict[str, Any]:
+        """The declared fields, read directly: bookings are listed by the page."""
+        return {
+            "id": instance.pk,
+            "room": instance.room_id,
+            "user": person(instance.user),
+            "title": instance.title,
+            "start": iso(instance.start),
+            "end": iso(instance.end),
+            "created_at": iso(instance.created_at),
+            "cancelled_at": iso(instance.cancelled_at),
+            "event": self.get_event(instance),
+        }
+
 
 class BookingCreateSerializer(ModelSerializer):
     """What a new booking needs; the rules are the model's and the service's."""
@@ -179,6 +220,24 @@ class EventSerializer(serializers.ModelSerializer):
     def get_is_full(self, event: Event) -> bool:
         return event.is_full()
 
+    def to_representation(self, instance: Event) -> dict[str, Any]:
+        """The declared fields, read directly: events are listed by the page."""
+        return {
+            "id": instance.pk,
+            "title": instance.title,
+            "description": instance.description,
+            "start": iso(instance.start),
+            "end": iso(instance.end),
+            "organizer": person(instance.organizer),
+            "capacity": instance.capacity,
+            "room": self.get_room(instance),
+            "registration_count": instance.registration_count,
+            "has_registrations": self.get_has_registrations(instance),
+            "is_full": self.get_is_full(instance),
+            "created_at": iso(instance.created_at),
+            "cancelled_at": iso(instance.cancelled_at),
+        }
+
 
 class EventWriteSerializer(ModelSerializer):
     """An event's own fields (limits from the model) and the room to hold it in."""
@@ -207,6 +266,15 @@ class EventDetailSerializer(EventSerializer):
     class Meta(EventSerializer.Meta):
         fields = [*EventSerializer.Meta.fields, "registrations"]
 
+    def to_representation(self, instance: Event) -> dict[str, Any]:
+        return {
+            **super().to_representation(instance),
+            "registrations": [
+                {"user": person(registration.user), "created_at": iso(registration.created_at)}
+                for registration in instance.registrations.all()
+            ],
+        }
+
 
 class EventSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -223,6 +291,18 @@ class InvitationSerializer(serializers.ModelSerializer):
         model = Invitation
         fields = ["id", "event", "invited_by", "invitee", "status", "created_at", "responded_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Invitation) -> dict[str, Any]:
+        event = instance.event
+        return {
+            "id": instance.pk,
+            "event": {"id": event.pk, "title": event.title, "start": iso(event.start), "end": iso(event.end)},
+            "invited_by": person(instance.invited_by),
+            "invitee": person(instance.invitee),
+            "status": instance.status,
+            "created_at": iso(instance.created_at),
+            "responded_at": iso(instance.responded_at),
+        }
 
 
 class InviteSerializer(serializers.Serializer):

@@ -244,6 +244,10 @@ class Booking(TimeSpan):
         except ObjectDoesNotExist:
             return None
 
+    def known_without_event(self) -> None:
+        """Remember that this (new) booking holds no event's room, sparing the query."""
+        self._state.fields_cache[Booking.event.related.cache_name] = None  # type: ignore[attr-defined]
+
     def refusal(
         self, actor: "User", action: str = "change", now: datetime | None = None, *, for_event: bool = False
     ) -> ValidationError | PermissionDenied | None:

@@ -70,6 +70,7 @@ def book_room(
 ) -> Booking:
     """Book ``room`` for ``user`` over [start, end); the holder gets a confirmation with an .ics."""
     booking = _save(Booking(room=room, user=user, title=title, start=start, end=end))
+    booking.known_without_event()
     if notify:
         transaction.on_commit(lambda: mail_booking(booking, "booked"))
     return booking
@@ -124,7 +125,7 @@ def _cancel(booking: Booking) -> None:
 
 def book_for_event(*, organizer: User, room: Room, title: str, start: datetime, end: datetime) -> Booking:
     """The room booking of an event (``events.services`` only, inside its transaction)."""
-    return book_room(room=room, user=organizer, title=title, start=start, end=end, notify=False)
+    return _save(Booking(room=room, user=organizer, title=title, start=start, end=end))
 
 
 def move_event_booking(
@@ -198,7 +199,6 @@ def delete_room(*, room: Room, actor: User) -> None:
 def mail_booking(booking: Booking, kind: str) -> None:
     """Tell the holder that ``booking`` was booked, changed or cancelled, with the .ics attached."""
     holder = booking.user
-    booking = Booking.objects.select_related("room", "user").get(pk=booking.pk)
     context = {"booking": booking, "kind": kind, "url": settings.SITE_URL.rstrip("/")}
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
     message.attach(f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), "text/calendar")

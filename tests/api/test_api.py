@@ -541,3 +541,37 @@ def test_room_fast_representation_matches_the_declared_fields(db):
     room = RoomFactory(description="By the window", equipment=["projector", "video"])
     serializer = RoomSerializer()
     assert serializer.to_representation(room) == drf.ModelSerializer.to_representation(serializer, room)
+
+
+def test_fast_representations_match_the_declared_fields(db, settings):
+    """Each hand-written ``to_representation`` says what DRF's generic one would, in another zone too."""
+    from rest_framework import serializers as drf
+
+    from api import serializers as ours
+
+    organizer = UserFactory(name="Olga")
+    event = event_services.create_event(
+        organizer=organizer,
+        title="Review",
+        description="All hands",
+        start=next_weekday_at(11),
+        end=next_weekday_at(12),
+        capacity=3,
+        room=RoomFactory(),
+    )
+    event_services.register(event=event, user=UserFactory())
+    [invitation] = event_services.invite(event=event, invited_by=organizer, invitees=[UserFactory()]).sent
+    cancelled = BookingFactory(cancelled_at=timezone.now())
+    for zone in ("Europe/Moscow", "UTC", "America/Los_Angeles"):
+        with timezone.override(zone):
+            detail = Event.objects.with_registration_counts().select_related("organizer", "booking").get(pk=event.pk)
+            for serializer, instance in (
+                (ours.PersonSerializer(), organizer),
+                (ours.BookingSerializer(), event.booking),
+                (ours.BookingSerializer(), Booking.objects.select_related("event").get(pk=cancelled.pk)),
+                (ours.EventSerializer(), detail),
+                (ours.EventDetailSerializer(), detail),
+                (ours.InvitationSerializer(), invitation),
+            ):
+                generic = drf.ModelSerializer.to_representation(serializer, instance)
+                assert serializer.to_representation(instance) == generic, type(serializer).__name__
