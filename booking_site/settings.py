@@ -267,6 +267,7 @@ BOOKING_MIN_MINUTES = int(os.environ.get("BOOKING_MIN_MINUTES", "15"))
 BOOKING_MAX_HOURS = int(os.environ.get("BOOKING_MAX_HOURS", "12"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "180"))
 EVENT_HORIZON_DAYS = int(os.environ.get("EVENT_HORIZON_DAYS", "365"))
+EVENT_MAX_DAYS = int(os.environ.get("EVENT_MAX_DAYS", "14"))
 
 # The building, for the usage report's occupancy: open hours on working days.
 BUILDING_TIME_ZONE = os.environ.get("BUILDING_TIME_ZONE", TIME_ZONE)

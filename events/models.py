@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -25,10 +25,15 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.filter(cancelled_at__isnull=True)
 
     def upcoming(self, now: datetime | None = None) -> "EventQuerySet":
-        return self.filter(end__gt=now or timezone.now())
+        """Events not over yet. No event lasts longer than ``EVENT_MAX_DAYS``, so
+        the search starts that far back on the start index instead of walking
+        every past event."""
+        now = now or timezone.now()
+        return self.filter(end__gt=now, start__gt=now - timedelta(days=settings.EVENT_MAX_DAYS))
 
     def past(self, now: datetime | None = None) -> "EventQuerySet":
-        return self.filter(end__lte=now or timezone.now())
+        now = now or timezone.now()
+        return self.filter(end__lte=now, start__lt=now)
 
     def with_registration_counts(self) -> "EventQuerySet":
         """``registration_count`` as a correlated subquery, so that a page of events
@@ -91,7 +96,10 @@ class Event(TimeSpan):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["start"]
-        indexes = [models.Index(fields=["start"], name="events_event_start")]
+        indexes = [
+            models.Index(fields=["start"], name="events_event_start"),
+            models.Index(fields=["start", "end"], condition=Q(cancelled_at__isnull=True), name="events_event_standing"),
+        ]
         constraints = [
             *TimeSpan.Meta.constraints,
             models.CheckConstraint(
@@ -191,6 +199,17 @@ class Event(TimeSpan):
         )
         if errors:
             raise ValidationError({"start": errors})
+        longest = settings.EVENT_MAX_DAYS
+        if self.end - self.start > timedelta(days=longest):
+            raise ValidationError(
+                {
+                    "end": ngettext(
+                        "An event may last at most %(days)d day.", "An event may last at most %(days)d days.", longest
+                    )
+                    % {"days": longest}
+                },
+                code="too_long",
+            )
         room = self.room
         if self.capacity is not None and room is not None and self.capacity > room.capacity:
             raise ValidationError(

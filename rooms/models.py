@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -10,8 +11,8 @@ from django.db.models import Func, Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
 
 from booking_site.paths import path
 from booking_site.spans import TimeSpan, format_span
@@ -32,6 +33,12 @@ class Equipment(models.TextChoices):
 
 #: Code -> translatable label; ``Equipment.choices`` walks the enum on every call.
 EQUIPMENT_LABELS = dict(Equipment.choices)
+
+
+@cache
+def equipment_texts(language: str | None) -> dict[str, str]:
+    """The labels in ``language`` (the active one when this is first asked)."""
+    return {code: str(label) for code, label in EQUIPMENT_LABELS.items()}
 
 
 def validate_equipment(value: Any) -> None:
@@ -85,7 +92,7 @@ class RoomQuerySet(models.QuerySet["Room"]):
         now = now or timezone.now()
         local_now = timezone.localtime(now)
         day_end = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        bookings = Booking.objects.active().touching(now, day_end).order_by("start")
+        bookings = Booking.objects.active().touching(now, day_end).only("room_id", "start", "end").order_by("start")
         return self.prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="bookings_today"))
 
 
@@ -121,7 +128,8 @@ class Room(models.Model):
         return path("rooms:detail", self.pk)
 
     def equipment_labels(self) -> list[str]:
-        return [str(EQUIPMENT_LABELS[code]) for code in self.equipment or [] if code in EQUIPMENT_LABELS]
+        texts = equipment_texts(get_language())
+        return [texts[code] for code in self.equipment or [] if code in texts]
 
     def availability(self, now: datetime | None = None) -> tuple[bool, datetime | None]:
         """(free now?, until when): busy until the end of the run of back-to-back

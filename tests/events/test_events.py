@@ -233,3 +233,12 @@ class TestInvitations:
             services.accept_invitation(invitation=invitation, actor=other_employee)
         invitation.refresh_from_db()
         assert invitation.status == Invitation.Status.PENDING
+
+
+def test_an_event_lasts_at_most_event_max_days(employee, settings):
+    settings.EVENT_MAX_DAYS = 2
+    start = next_weekday_at(11)
+    with pytest.raises(ValidationError, match=re.escape("An event may last at most 2 days.")):
+        services.create_event(organizer=employee, title="Marathon", start=start, end=start + timedelta(days=2, hours=1))
+    event = services.create_event(organizer=employee, title="Retreat", start=start, end=start + timedelta(days=2))
+    assert Event.objects.upcoming().filter(pk=event.pk).exists()
