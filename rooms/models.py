@@ -1,13 +1,13 @@
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Func, Prefetch, Q
+from django.db.models import Func, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -86,15 +86,6 @@ class RoomQuerySet(models.QuerySet["Room"]):
             query = query.filter(equipment__icontains=f'"{code}"')
         return query
 
-    def with_bookings_today(self, now: datetime | None = None) -> "RoomQuerySet":
-        """Prefetch each room's standing bookings from now to the end of today
-        (in the active time zone) as ``room.bookings_today``."""
-        now = now or timezone.now()
-        local_now = timezone.localtime(now)
-        day_end = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        bookings = Booking.objects.active().touching(now, day_end).only("room_id", "start", "end").order_by("start")
-        return self.prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="bookings_today"))
-
 
 class Room(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -135,7 +126,7 @@ class Room(models.Model):
         """(free now?, until when): busy until the end of the run of back-to-back
         bookings that holds the room now, or free until the next booking today.
 
-        Reads ``bookings_today`` from ``RoomQuerySet.with_bookings_today``.
+        Reads ``bookings_today`` from ``note_availability``.
         """
         now = now or timezone.now()
         bookings = getattr(self, "bookings_today", None)
@@ -152,6 +143,50 @@ class Room(models.Model):
             if booking.start <= busy_until < booking.end:
                 busy_until = booking.end
         return False, busy_until
+
+
+class Span(NamedTuple):
+    """The times of a standing booking, without the rest of the row."""
+
+    start: datetime
+    end: datetime
+
+
+class GridBooking(NamedTuple):
+    """What a timeline block shows of a booking (read as a row of values, not a model)."""
+
+    pk: int
+    room_id: int
+    start: datetime
+    end: datetime
+    title: str
+    user_id: int
+    holder_name: str
+    holder_email: str
+
+    @property
+    def holder(self) -> str:
+        return self.holder_name or self.holder_email
+
+
+def note_availability(rooms: list["Room"], now: datetime | None = None) -> None:
+    """Set ``is_free`` and ``until`` on each room from one query for the standing
+    bookings between now and the end of today (in the active time zone)."""
+    now = now or timezone.now()
+    day_end = (timezone.localtime(now) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    today: dict[int, list[Span]] = {room.pk: [] for room in rooms}
+    spans = (
+        Booking.objects.active()
+        .filter(room__in=list(today))
+        .touching(now, day_end)
+        .order_by("start")
+        .values_list("room_id", "start", "end")
+    )
+    for room_id, start, end in spans:
+        today[room_id].append(Span(start, end))
+    for room in rooms:
+        room.bookings_today = today[room.pk]
+        room.is_free, room.until = room.availability(now)
 
 
 class TsTzRange(Func):
@@ -192,11 +227,16 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def with_related(self) -> "BookingQuerySet":
         return self.select_related("room", "user")
 
-    def for_grid(self) -> "BookingQuerySet":
-        """What a timeline block shows: the booking's times and title, its holder's name."""
-        return self.select_related("user").only(
-            "room_id", "user_id", "title", "start", "end", "cancelled_at", "user__name", "user__email"
+    def for_list(self) -> "BookingQuerySet":
+        """What a list of bookings shows: each with its room's name and whether an event holds it."""
+        return self.select_related("room", "event").only(
+            "room_id", "user_id", "title", "start", "end", "cancelled_at", "room__name", "event__id"
         )
+
+    def for_grid(self) -> list[GridBooking]:
+        """What timeline blocks show: the bookings' times and titles, their holders' names."""
+        fields = ("pk", "room_id", "start", "end", "title", "user_id", "user__name", "user__email")
+        return [GridBooking(*row) for row in self.values_list(*fields)]
 
 
 class Booking(TimeSpan):

@@ -28,7 +28,7 @@ from rooms.forms import (
     next_free_slot,
 )
 from rooms.ical import booking_message
-from rooms.models import Booking, Room
+from rooms.models import Booking, GridBooking, Room, note_availability
 from rooms.timeline import build_day_timeline, columns, day_window
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,12 @@ class RoomListView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         filter_form = RoomFilterForm(self.request.GET or None)
-        rooms = filter_form.filter(Room.objects.active().order_by("name").with_bookings_today())
+        rooms = filter_form.filter(Room.objects.active().order_by("name"))
         page = Paginator(rooms, self.paginate_by).get_page(self.request.GET.get("page"))
         now = timezone.now()
-        for room in page.object_list:
-            room.is_free, room.until = room.availability(now)
-        return super().get_context_data(
-            filter_form=filter_form, rooms=page.object_list, page_obj=page, now=now, **kwargs
-        )
+        listed = list(page.object_list)
+        note_availability(listed, now)
+        return super().get_context_data(filter_form=filter_form, rooms=listed, page_obj=page, now=now, **kwargs)
 
 
 def parse_day(value: str | None) -> date:
@@ -76,15 +74,17 @@ class RoomDetailView(DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
-        room = Room.objects.with_bookings_today(now).get(pk=self.object.pk)
+        room = self.object
+        note_availability([room], now)
         day = parse_day(self.request.GET.get("day"))
         zone = timezone.get_current_timezone()
         day_start = timezone.make_aware(datetime.combine(day, time()), zone)
         day_end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()), zone)
-        day_bookings = list(Booking.objects.active().with_related().filter(room=room).touching(day_start, day_end))
+        day_bookings = (
+            Booking.objects.active().filter(room=room).touching(day_start, day_end).order_by("start").for_grid()
+        )
         upcoming = Booking.objects.active().upcoming(now).with_related().filter(room=room).order_by("start")
         page = Paginator(upcoming, 25).get_page(self.request.GET.get("page"))
-        room.is_free, room.until = room.availability(now)
         return {
             **super().get_context_data(**kwargs),
             "room": room,
@@ -153,7 +153,7 @@ class MyBookingsView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
-        mine = Booking.objects.filter(user=self.request.user).select_related("room", "event")
+        mine = Booking.objects.filter(user=self.request.user).for_list()
         upcoming = Paginator(mine.active().upcoming(now).order_by("start"), 25).get_page(
             self.request.GET.get("upcoming")
         )
@@ -311,11 +311,11 @@ class DayTimelineView(TemplateView):
             self.request.GET.get("page")
         )
         rooms = list(page.object_list)
-        bookings = list(
-            Booking.objects.active().filter(room__in=rooms).touching(day_start, day_end).for_grid().order_by("start")
+        bookings = (
+            Booking.objects.active().filter(room__in=rooms).touching(day_start, day_end).order_by("start").for_grid()
         )
         window = day_window(day, bookings)
-        by_room: dict[int, list[Booking]] = {}
+        by_room: dict[int, list[GridBooking]] = {}
         for booking in bookings:
             by_room.setdefault(booking.room_id, []).append(booking)
         grid = columns(window, now)
@@ -352,8 +352,8 @@ class WeekTimelineView(DetailView):
         days = [monday + timedelta(days=offset) for offset in range(7)]
         week_start = timezone.make_aware(datetime.combine(monday, time()), zone)
         week_end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()), zone)
-        bookings = list(
-            Booking.objects.active().filter(room=room).touching(week_start, week_end).for_grid().order_by("start")
+        bookings = (
+            Booking.objects.active().filter(room=room).touching(week_start, week_end).order_by("start").for_grid()
         )
         windows = [day_window(day, bookings) for day in days]
         first_hour = min(timezone.localtime(start, zone).hour for start, _end in windows)

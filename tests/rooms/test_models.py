@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rooms.models import Booking, Room
+from rooms.models import Booking, Room, note_availability
 from tests.factories import BookingFactory, RoomFactory, UserFactory, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -156,19 +156,24 @@ def test_availability_follows_back_to_back_bookings(room):
     BookingFactory(room=room, user=user, start=now - timedelta(minutes=10), end=now + timedelta(minutes=20))
     BookingFactory(room=room, user=user, start=now + timedelta(minutes=20), end=now + timedelta(minutes=50))
     BookingFactory(room=room, user=user, start=now + timedelta(hours=2), end=now + timedelta(hours=3))
-    fetched = Room.objects.with_bookings_today(now).get(pk=room.pk)
-    is_free, until = fetched.availability(now)
+    note_availability([room], now)
+    is_free, until = room.is_free, room.until
     assert not is_free
     local_now = timezone.localtime(now)
     if (local_now + timedelta(minutes=50)).date() == local_now.date():
         assert until == now + timedelta(minutes=50)
 
 
+def _availability(room, now):
+    note_availability([room], now)
+    return room.is_free, room.until
+
+
 def test_availability_of_a_free_room_names_the_next_booking_today(room):
     now = timezone.now()
-    assert Room.objects.with_bookings_today(now).get(pk=room.pk).availability(now) == (True, None)
+    assert _availability(room, now) == (True, None)
     local = timezone.localtime(now)
     soon = now + timedelta(minutes=5)
     if timezone.localtime(soon + timedelta(minutes=30)).date() == local.date():
         BookingFactory(room=room, start=soon, end=soon + timedelta(minutes=30))
-        assert Room.objects.with_bookings_today(now).get(pk=room.pk).availability(now) == (True, soon)
+        assert _availability(room, now) == (True, soon)
