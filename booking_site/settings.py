@@ -220,7 +220,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # booking_site.cache says why the cache falls back to memory while Redis is down.
+    CACHES = {
+        "default": {
+            "BACKEND": "booking_site.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "booking_cache"}}
 

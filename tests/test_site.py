@@ -83,3 +83,60 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_migrate_alone_leaves_a_working_site(tmp_path):
+    """A fresh database needs nothing but ``migrate``: the cache table comes from a migration."""
+    database = tmp_path / "fresh.sqlite3"
+    result = _run_django({"SQLITE_PATH": str(database)}, "migrate", "--noinput")
+    assert result.returncode == 0, result.stderr
+    script = (
+        "from django.test import Client; from accounts.models import User; "
+        "u = User.objects.create_user(email='new@example.com', password='x-9-long-password'); "
+        "c = Client(); wrong = {'login': 'new@example.com', 'password': 'wrong'}; "
+        "print(c.post('/accounts/login/', wrong).status_code); "
+        "c.force_login(u); print(c.get('/rooms/').status_code, c.get('/timeline/').status_code)"
+    )
+    result = _run_django({"SQLITE_PATH": str(database), "ALLOWED_HOSTS": "testserver"}, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["200", "200", "200"]
+
+
+def test_a_cache_that_is_down_degrades_and_never_fails_a_page(tmp_path):
+    """With Redis unreachable, logins are answered and still limited (in each
+    server's memory), and pages work."""
+    database = tmp_path / "nocache.sqlite3"
+    env = {"SQLITE_PATH": str(database), "REDIS_URL": "redis://127.0.0.1:1/0", "ALLOWED_HOSTS": "testserver"}
+    assert _run_django(env, "migrate", "--noinput").returncode == 0
+    script = (
+        "from django.test import Client; from accounts.models import User; "
+        "u = User.objects.create_user(email='new@example.com', password='x-9-long-password'); "
+        "c = Client(); right = {'login': 'new@example.com', 'password': 'x-9-long-password'}; "
+        "print(c.post('/accounts/login/', right).status_code, c.get('/rooms/').status_code); c.logout(); "
+        "wrong = [c.post('/accounts/login/', {**right, 'password': 'wrong'}) for _ in range(6)]; "
+        "print(*[r.status_code for r in wrong], *['limited' in r.content.decode() for r in wrong])"
+    )
+    result = _run_django(
+        {**env, "LANGUAGE_CODE": "en"}, "shell", "-c", script.replace("'limited'", "'Too many failed'")
+    )
+    assert result.returncode == 0, result.stderr
+    statuses_and_limits = result.stdout.split()[-14:]
+    assert statuses_and_limits[:8] == ["302", "200", "200", "200", "200", "200", "200", "200"]
+    assert statuses_and_limits[8:] == ["False"] * 5 + ["True"], "the sixth wrong password is refused unread"
+    assert "Redis cache unavailable" in result.stderr
+
+
+def test_the_redis_cache_is_used_while_redis_answers(settings):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    from booking_site.cache import FallbackRedisCache
+
+    cache = FallbackRedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": f"test-{os.getpid()}"})
+    cache.set("answer", 42, 30)
+    assert cache.get("answer") == 42
+    assert cache._fallback.get("answer") is None
+    cache.delete("answer")
