@@ -25,7 +25,8 @@ class UserCreationAdminForm(AdminUserCreationForm):
 
 class PasswordChangeAdminForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> User:
-        return services.set_password(user=self.user, password=self.cleaned_data["password1"])
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return services.set_password(user=self.user, password=self.cleaned_data["password1"] if usable else None)
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -49,6 +49,7 @@ def set_working_hours(*, user: User, week: dict[int, DayHours | None]) -> list[W
             WorkingHours(user=user, weekday=weekday, start=start, end=end, break_start=break_start, break_end=break_end)
         )
     with transaction.atomic():
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         WorkingHours.objects.filter(user=user).delete()
         WorkingHours.objects.bulk_create(rows)
     return rows
@@ -100,9 +101,13 @@ def sign_up(*, user: User, name: str, timezone_name: str) -> User:
     return change_profile(user=user, name=name, timezone=timezone_name)
 
 
-def set_password(*, user: User, password: str) -> User:
-    """Store a new password (already checked by the form that asked for it)."""
-    user.set_password(password)
+def set_password(*, user: User, password: str | None) -> User:
+    """Store a new password (already checked by the form that asked for it);
+    ``None`` makes the account unusable for password logins."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save(update_fields=["password"])
     return user
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
 
 
 def adopt(obj: Model, saved: Model) -> None:
@@ -93,8 +94,13 @@ class ServiceAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+        """Each selected object through the service; a refusal is reported and the rest go on."""
+        self.apply_each(
+            request,
+            list(queryset),
+            lambda obj: self.delete_model(request, obj),
+            lambda count: gettext("%(count)d deleted.") % {"count": count},
+        )
 
     def apply_each(
         self, request: HttpRequest, objects: Iterable[Any], act: Callable[[Any], object], done: Callable[[int], str]

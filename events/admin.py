@@ -60,8 +60,11 @@ class EventAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        current = None
         if self.instance.pk and self.instance.booking_id and not self.instance.booking.is_cancelled:
-            self.fields["room"].initial = self.instance.booking.room_id
+            current = self.instance.booking.room_id
+            self.fields["room"].initial = current
+        self.fields["room"].queryset = Room.objects.bookable_or(current).order_by("name")
 
 
 @admin.register(Event)

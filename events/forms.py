@@ -22,6 +22,10 @@ class EventForm(SpanForm):
     )
     field_order = ["title", "description", "date", "start_time", "end_time", "room", "capacity"]
 
+    def __init__(self, *args: Any, current_room: Room | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.bookable_or(current_room).order_by("name")
+
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:

@@ -200,7 +200,7 @@ class Event(TimeSpan):
         if errors:
             raise ValidationError({"start": errors})
         longest = settings.EVENT_MAX_DAYS
-        if self.end - self.start > timedelta(days=longest):
+        if self.timing_changed() and self.end - self.start > timedelta(days=longest):
             raise ValidationError(
                 {
                     "end": ngettext(

@@ -176,21 +176,23 @@ class InvitationResult:
 def invite(*, event: Event, invited_by: User, invitees: Iterable[User]) -> InvitationResult:
     """Invite each person in ``invitees``; each one refused (outside their working
     hours, already registered or invited) is reported, the rest are sent."""
-    _refuse(event.refusal(invited_by, "invite"))
     result = InvitationResult()
-    for invitee in invitees:
-        invitation = Invitation(event=event, invited_by=invited_by, invitee=invitee)
-        try:
-            with transaction.atomic():
-                invitation.full_clean()
-                invitation.save()
-        except ValidationError as error:
-            result.refused.append((invitee, error.messages))
-        except IntegrityError:
-            result.refused.append((invitee, [_("This person has already been invited to this event.")]))
-        else:
-            result.sent.append(invitation)
-            transaction.on_commit(lambda invitation=invitation: _mail_invitation(invitation))
+    with transaction.atomic():
+        event = locked_event(event)
+        _refuse(event.refusal(invited_by, "invite"))
+        for invitee in invitees:
+            invitation = Invitation(event=event, invited_by=invited_by, invitee=invitee)
+            try:
+                with transaction.atomic():
+                    invitation.full_clean()
+                    invitation.save()
+            except ValidationError as error:
+                result.refused.append((invitee, error.messages))
+            except IntegrityError:
+                result.refused.append((invitee, [_("This person has already been invited to this event.")]))
+            else:
+                result.sent.append(invitation)
+                transaction.on_commit(lambda invitation=invitation: _mail_invitation(invitation))
     return result
 
 

@@ -128,6 +128,9 @@ class EventEditView(ManagedEventMixin, FormView):
             return redirect(self.event)
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "current_room": self.event.room}
+
     def get_initial(self) -> dict[str, Any]:
         event = self.event
         start, end = timezone.localtime(event.start), timezone.localtime(event.end)

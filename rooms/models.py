@@ -75,6 +75,11 @@ class RoomQuerySet(models.QuerySet["Room"]):
     def active(self) -> "RoomQuerySet":
         return self.filter(is_active=True)
 
+    def bookable_or(self, room: "Room | int | None") -> "RoomQuerySet":
+        """Active rooms, and ``room`` even if it is not: a form changing something
+        held in a room since closed keeps offering it, rather than dropping it."""
+        return self.filter(Q(is_active=True) | Q(pk=getattr(room, "pk", room) or 0))
+
     def with_equipment(self, codes: list[str]) -> "RoomQuerySet":
         """Rooms that have every piece of equipment in ``codes``.
 

@@ -154,10 +154,17 @@ def _check_admin(actor: User) -> None:
         raise PermissionDenied(_("Only admins can manage rooms."))
 
 
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(ROOM_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown room fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+
+
 def create_room(*, actor: User, **fields: Any) -> Room:
     """A new room (admins)."""
     _check_admin(actor)
-    room = Room(**{name: value for name, value in fields.items() if name in ROOM_FIELDS})
+    _check_fields(fields)
+    room = Room(**fields)
     with transaction.atomic():
         room.full_clean()
         room.save()
@@ -167,9 +174,7 @@ def create_room(*, actor: User, **fields: Any) -> Room:
 def change_room(*, room: Room, actor: User, **fields: Any) -> Room:
     """Change a room's details (admins); its bookings stay as they are."""
     _check_admin(actor)
-    unknown = set(fields) - set(ROOM_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown room fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    _check_fields(fields)
     with transaction.atomic():
         current = Room.objects.select_for_update(no_key=True).get(pk=room.pk)
         for name, value in fields.items():

@@ -6,6 +6,7 @@ from functools import cached_property
 from itertools import islice
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from markupsafe import Markup, escape
 
 from rooms.models import Booking
@@ -88,13 +89,14 @@ def columns(window: tuple[datetime, datetime], now: datetime) -> list[Column]:
     return result
 
 
-def slots_html(slots: list[Slot], book_url: str, room_name: str, book_from: str) -> Markup:
+def slots_html(slots: list[Slot], book_url: str, room_name: str) -> Markup:
     """The cells of one row: a link to the booking form for each free half hour.
 
     A day grid has some 600 of them; one f-string each costs a fraction of a
-    template's per-cell work (``docs/benchmark.md``). Only ``book_url``,
-    ``room_name`` and ``book_from`` come from outside, and they are escaped here;
-    the columns' strings are digits, times and dates."""
+    template's per-cell work (``docs/benchmark.md``). Only ``book_url`` and
+    ``room_name`` come from outside, and they are escaped here; the columns'
+    strings are digits, times and dates."""
+    book_from = gettext("Book from")
     url, prefix, label = escape(book_url), escape(book_from), escape(f"{room_name}: {book_from}")
     cells = []
     for slot in slots:

@@ -83,7 +83,9 @@ class RoomDetailView(DetailView):
         day_bookings = (
             Booking.objects.active().filter(room=room).touching(day_start, day_end).order_by("start").for_grid()
         )
-        upcoming = Booking.objects.active().upcoming(now).with_related().filter(room=room).order_by("start")
+        upcoming = (
+            Booking.objects.active().upcoming(now).filter(room=room).select_related("user", "event").order_by("start")
+        )
         page = Paginator(upcoming, 25).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),

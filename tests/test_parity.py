@@ -195,8 +195,12 @@ def nothing(w: World) -> None:
 
 def all_rows() -> Any:
     return (
-        sorted(Booking.objects.values_list("pk", "room_id", "title", "start", "end", "cancelled_at")),
-        sorted(Event.objects.values_list("pk", "title", "start", "end", "capacity", "cancelled_at", "booking_id")),
+        sorted(Booking.objects.values_list("pk", "room_id", "user_id", "title", "start", "end", "cancelled_at")),
+        sorted(
+            Event.objects.values_list(
+                "pk", "title", "description", "organizer_id", "start", "end", "capacity", "cancelled_at", "booking_id"
+            )
+        ),
         sorted(Registration.objects.values_list("event_id", "user_id")),
         sorted(Invitation.objects.values_list("pk", "event_id", "invitee_id", "status", "responded_at")),
         sorted(WorkingHours.objects.values_list("user_id", "weekday", "start", "end", "break_start", "break_end")),
@@ -353,6 +357,57 @@ CASES = [
                 reverse("admin:rooms_booking_add"),
                 booking_admin_form(
                     b, user=w.owner.pk, title="Clash", start=tomorrow_at(10, 30), end=tomorrow_at(11, 30)
+                ),
+            ),
+        },
+    ),
+    Case(
+        "a booking moved onto another",
+        "rooms.change_booking",
+        lambda w: (
+            blocker(w),
+            BookingFactory(room=w.room, user=w.owner, title="Mine", start=tomorrow_at(14), end=tomorrow_at(15)),
+        )[1],
+        "The room is already booked",
+        {
+            "page": lambda w, b: w.page().post(
+                reverse("rooms:booking_edit", args=[b.pk]),
+                {**page_booking_form(tomorrow_at(10, 30), tomorrow_at(11, 30), title="Mine"), "room": b.room_id},
+            ),
+            "api": lambda w, b: w.api().patch(
+                f"/api/bookings/{b.pk}/",
+                {"start": tomorrow_at(10, 30).isoformat(), "end": tomorrow_at(11, 30).isoformat()},
+                format="json",
+            ),
+            "admin": lambda w, b: w.admin_client().post(
+                reverse("admin:rooms_booking_change", args=[b.pk]),
+                booking_admin_form(b, start=tomorrow_at(10, 30), end=tomorrow_at(11, 30)),
+            ),
+        },
+    ),
+    Case(
+        "a closed room",
+        "rooms.book_room",
+        lambda w: room_services.set_room_active(room=w.room, actor=w.admin, active=False),
+        "This room is not available for booking.",
+        {
+            "page": lambda w, r: w.page().post(
+                reverse("rooms:book", args=[r.pk]), page_booking_form(tomorrow_at(9), tomorrow_at(10), title="Closed")
+            ),
+            "api": lambda w, r: w.api().post(
+                "/api/bookings/",
+                {
+                    "room": r.pk,
+                    "title": "Closed",
+                    "start": tomorrow_at(9).isoformat(),
+                    "end": tomorrow_at(10).isoformat(),
+                },
+                format="json",
+            ),
+            "admin": lambda w, r: w.admin_client().post(
+                reverse("admin:rooms_booking_add"),
+                booking_admin_form(
+                    Booking(room=r, user=w.owner, title="Closed"), start=tomorrow_at(9), end=tomorrow_at(10)
                 ),
             ),
         },

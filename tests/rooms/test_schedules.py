@@ -127,7 +127,7 @@ class TestFinder:
     def test_bad_input_is_a_form_error(self, employee_client):
         response = employee_client.get(reverse("rooms:find"), {"date": "soon", "start_time": "x", "people": 0})
         assert response.status_code == 200 and response.context_data["form"].errors
-        assert "rooms" not in response.context
+        assert "rooms" not in response.context_data
 
     def test_matches_a_brute_force_check_on_random_data(self):
         rng = random.Random(20261123)
