@@ -120,6 +120,14 @@ class TimeSpan(models.Model):
             return SpanState.ENDED
         return SpanState.CURRENT if self.start <= now else SpanState.UPCOMING
 
+    def closed_refusal(self, now: datetime | None, *, cancelled: Any, ended: Any) -> ValidationError | None:
+        """The refusal of a span that is cancelled or over, with the caller's words for each."""
+        if self.is_cancelled:
+            return ValidationError(cancelled, code="cancelled")
+        if self.has_ended(now):
+            return ValidationError(ended, code="ended")
+        return None
+
     @property
     def state(self) -> SpanState:
         return self.state_at()

@@ -167,19 +167,17 @@ class Event(TimeSpan):
                 if cancelling
                 else _("Only the organizer can change this event.")
             )
-        if self.is_cancelled:
-            return ValidationError(
-                _("This event is already cancelled.") if cancelling else _("A cancelled event cannot be changed."),
-                code="cancelled",
+        if cancelling:
+            return self.closed_refusal(
+                now,
+                cancelled=_("This event is already cancelled."),
+                ended=_("An event that has ended cannot be cancelled."),
             )
-        if self.has_ended(now):
-            return ValidationError(
-                _("An event that has ended cannot be cancelled.")
-                if cancelling
-                else _("An event that has ended cannot be changed."),
-                code="ended",
-            )
-        return None
+        return self.closed_refusal(
+            now,
+            cancelled=_("A cancelled event cannot be changed."),
+            ended=_("An event that has ended cannot be changed."),
+        )
 
     def allows(self, actor: "User", action: str = "change") -> bool:
         return self.refusal(actor, action) is None

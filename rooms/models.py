@@ -311,18 +311,21 @@ class Booking(TimeSpan):
         cancelling = action == "cancel"
         if not (actor.is_staff or actor.pk == self.user_id):
             return PermissionDenied(_("You can only change your own bookings."))
-        if self.is_cancelled:
-            return ValidationError(
-                _("This booking is already cancelled.") if cancelling else _("A cancelled booking cannot be changed."),
-                code="cancelled",
+        closed = (
+            self.closed_refusal(
+                now,
+                cancelled=_("This booking is already cancelled."),
+                ended=_("A booking that has ended cannot be cancelled."),
             )
-        if self.has_ended(now):
-            return ValidationError(
-                _("A booking that has ended cannot be cancelled.")
-                if cancelling
-                else _("A booking that has ended cannot be changed."),
-                code="ended",
+            if cancelling
+            else self.closed_refusal(
+                now,
+                cancelled=_("A cancelled booking cannot be changed."),
+                ended=_("A booking that has ended cannot be changed."),
             )
+        )
+        if closed is not None:
+            return closed
         if not for_event and self.owning_event is not None:
             return ValidationError(
                 _("This room is booked for an event; change or cancel the event instead."), code="event"
