@@ -414,8 +414,20 @@ def measure_site(
                 # Carry what is left of each person's bookings and events into the next mix.
                 for user, left in zip((user for user in users if user.get("token")), row["users"], strict=True):
                     user.update(left)
+                # The same writes alone, by as many clients: what the mix adds to them.
+                write_kinds = [kind(name, mixed, weight) for name, weight in MIX_WEIGHTS.items() if name in WRITES]
+                slots = days.take(data["rooms"], int(args.mix_seconds * 40) + 50)
+                alone = load(
+                    spec(server.base, write_kinds, users, args.mix_seconds / 2, clients, slots, fallback=True),
+                    server,
+                    database,
+                )
+                for user, left in zip((user for user in users if user.get("token")), alone["users"], strict=True):
+                    user.update(left)
+                row["writes_alone"] = alone
                 mixes[clients] = row
                 show(f"mix {clients}", row)
+                show(f"writes {clients}", alone)
     finally:
         server.stop()
     return rows, mixes, data, server.peak_mb
@@ -471,6 +483,11 @@ def operations_table(rows: dict[str, Any], demo: dict[str, Any] | None, db: bool
     return "\n".join(lines)
 
 
+def write_ratio(mix: dict[str, Any]) -> float:
+    """The writes' p99 within the mix over their p99 when they run alone, by as many clients."""
+    return mix["classes"]["write"]["p99_ms"] / mix["writes_alone"]["classes"]["write"]["p99_ms"]
+
+
 def mix_tables(mixes: dict[int, dict[str, Any]], alone: dict[str, Any], db: bool) -> str:
     head = ["clients", "req/s", "CPU ms/req"] + (["DB CPU ms/req"] if db else [])
     head += ["reads median", "reads p99", "writes median", "writes p99", "writes' p99 vs alone", "write answers"]
@@ -484,7 +501,7 @@ def mix_tables(mixes: dict[int, dict[str, Any]], alone: dict[str, Any], db: bool
         cells = [str(clients), f"{row['rps']:.1f}", ms(row["cpu_ms"])] + ([ms(row.get("db_cpu_ms"))] if db else [])
         cells += [f"{reads['median_ms']:.1f}", f"{reads['p99_ms']:.1f}"]
         cells += [f"{writes['median_ms']:.1f}", f"{writes['p99_ms']:.1f}"]
-        cells += [f"{writes['p99_ms'] / alone['api_book']['p99_ms']:.1f}x", answers(write_statuses)]
+        cells += [f"{write_ratio(row):.1f}x", answers(write_statuses)]
         lines.append("| " + " | ".join(cells) + " |")
     clients = list(mixes)
     lines += [
@@ -537,16 +554,13 @@ def targets_table(
         )
     )
     if mixes:
-        alone = office["api_book"]["p99_ms"]
-        first, *others = sorted(mixes)
-        ratio = mixes[first]["classes"]["write"]["p99_ms"] / alone
-        rest = ", ".join(f"{mixes[c]['classes']['write']['p99_ms'] / alone:.1f}x at {c}" for c in others)
+        ratios = {clients: write_ratio(mix) for clients, mix in sorted(mixes.items())}
         rows.append(
             (
-                "writes' p99 under the mix vs alone",
+                "writes' p99 under the mix vs alone (same clients)",
                 f"≤ {WRITE_P99_RATIO:g}x",
-                f"{ratio:.1f}x at {first} clients" + (f" ({rest})" if rest else ""),
-                ratio <= WRITE_P99_RATIO,
+                ", ".join(f"{ratio:.1f}x at {clients}" for clients, ratio in ratios.items()),
+                max(ratios.values()) <= WRITE_P99_RATIO,
             )
         )
     rows.append(("peak worker memory", f"≤ {MEMORY_MB} MB", f"{memory:.0f} MB", memory <= MEMORY_MB))
@@ -639,8 +653,8 @@ def report(
             "the API's rooms, bookings and events), 10% writes (booking a room through the API and through the "
             "HTML form, changing and cancelling one's own bookings through the API, registering for events). "
             "Every create gets a free far-future slot of its own. *Writes' p99 vs alone* divides the writes' p99 "
-            "in the mix by the p99 of *API booking create* alone (above); the target is checked at "
-            f"{min(args.mix_clients)} clients."
+            "in the mix by their p99 when the same writes run alone, by as many clients, right after the mix: "
+            "what the reads add to a writer's wait, beyond the queue that so many clients make for two workers."
         ),
         mix_tables(mixes, office, db) if mixes else "(not run)",
         "## Demo data",
