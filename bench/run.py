@@ -416,7 +416,7 @@ def measure_site(
                     user.update(left)
                 # The same writes alone, by as many clients: what the mix adds to them.
                 write_kinds = [kind(name, mixed, weight) for name, weight in MIX_WEIGHTS.items() if name in WRITES]
-                slots = days.take(data["rooms"], int(args.mix_seconds * 40) + 50)
+                slots = days.take(data["rooms"], int(args.mix_seconds / 2 * 400) + 50)
                 alone = load(
                     spec(server.base, write_kinds, users, args.mix_seconds / 2, clients, slots, fallback=True),
                     server,
