@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.models import DEFAULT_HOURS, User, Weekday, WorkingHours
 from accounts.timezones import timezone_choices
+from booking_site.forms import model_field
 
 
 class TimezoneSelect(forms.Select):
@@ -19,7 +20,7 @@ class TimezoneSelect(forms.Select):
 class SignupExtraForm(forms.Form):
     """Fields allauth's signup form gets on top of e-mail and password."""
 
-    name = forms.CharField(label=_("Name"), max_length=150, required=True)
+    name = model_field(User, "name", label=_("Name"), required=True)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices, widget=TimezoneSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

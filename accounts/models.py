@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import is_valid_timezone
+from booking_site.text import validate_single_line
 
 
 def default_timezone() -> str:
@@ -61,7 +62,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
-    name = models.CharField(_("name"), max_length=150, blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True, validators=[validate_single_line])
     timezone = models.CharField(
         _("time zone"),
         max_length=64,

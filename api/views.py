@@ -322,8 +322,6 @@ class EventViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         event = self.get_object()
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         current = {
             "title": event.title,
             "description": event.description,

@@ -6,12 +6,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from booking_site.text import one_line
 
 
 def message_for(recipient: User, subject_template: str, body_template: str, context: dict[str, Any]) -> EmailMessage:
     """A mail to ``recipient`` with times shown in their own zone."""
     with translation.override(settings.LANGUAGE_CODE), timezone.override(recipient.timezone):
         context = {**context, "recipient": recipient}
-        subject = render_to_string(subject_template, context).strip()
+        subject = one_line(render_to_string(subject_template, context))
         body = render_to_string(body_template, context)
     return EmailMessage(subject, body, to=[recipient.email])

@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from booking_site.forms import model_field
 from events.models import Event
-from rooms.forms import SpanForm, model_field
+from rooms.forms import SpanForm
 from rooms.models import Room
 
 

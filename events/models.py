@@ -14,6 +14,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 from accounts.worktime import working_hours_problem
 from booking_site.paths import path
 from booking_site.spans import TimeSpan
+from booking_site.text import validate_single_line
 from rooms.models import MAX_CAPACITY, Booking
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class EventQuerySet(models.QuerySet["Event"]):
 class Event(TimeSpan):
     """Something people come to, optionally held in a room (its ``booking``)."""
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_events", verbose_name=_("organizer")

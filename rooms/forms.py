@@ -3,10 +3,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking_site.forms import model_field
 from booking_site.spans import check_order, validate_day
 from rooms.models import Booking, Equipment, Room
 
@@ -24,11 +24,6 @@ def local_datetime(day: date, moment: time) -> datetime:
             code="nonexistent",
         )
     return aware
-
-
-def model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
-    """The form field of a model field, with its limits and validators."""
-    return model._meta.get_field(name).formfield(**kwargs)
 
 
 class DateInput(forms.DateInput):

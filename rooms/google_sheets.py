@@ -46,7 +46,7 @@ def export_report(report: UsageReport, title: str) -> str:
     sheets.spreadsheets().values().update(
         spreadsheetId=spreadsheet_id,
         range="A1",
-        valueInputOption="USER_ENTERED",
+        valueInputOption="RAW",
         body={
             "values": [
                 [str(cell) if not isinstance(cell, int | float) else cell for cell in row] for row in report.table()

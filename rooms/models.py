@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking_site.paths import path
 from booking_site.spans import TimeSpan, format_span
+from booking_site.text import validate_single_line
 from rooms.constraints import PostgresExclusionConstraint
 
 if TYPE_CHECKING:
@@ -93,12 +94,12 @@ class RoomQuerySet(models.QuerySet["Room"]):
 
 
 class Room(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     capacity = models.PositiveIntegerField(
         _("capacity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
     )
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True, validators=[validate_single_line])
     equipment = EquipmentField(_("equipment"))
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rooms cannot be booked."))
 
@@ -254,7 +255,7 @@ class Booking(TimeSpan):
         related_name="bookings",
         verbose_name=_("booked by"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     timing_fields = ("start", "end", "room_id")

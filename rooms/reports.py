@@ -116,10 +116,21 @@ def usage_report(start: date, end: date, rooms: Iterable[Room] | None = None) ->
     return UsageReport(start=start, end=end, working_hours=round(open_seconds / 3600, 2), rows=rows)
 
 
+#: A cell starting with one of these is a formula to a spreadsheet program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: object) -> object:
+    """A text cell that a spreadsheet program will show, never run (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: UsageReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(report.table())
+    writer.writerows([[inert(cell) for cell in row] for row in report.table()])
     return buffer.getvalue()
 
 
@@ -129,6 +140,9 @@ def to_xlsx(report: UsageReport) -> bytes:
     sheet.title = _("Usage")[:31]
     for row in report.table():
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even when it starts with "="
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEF", (24, 28, 8, 10, 14, 14), strict=True):

@@ -333,7 +333,7 @@ def test_google_sheets_export_through_the_client_library(admin_client_, service_
     uris = [request[0] for request in transport.request_sequence]
     assert uris[0] == "https://oauth2.googleapis.com/token"
     assert uris[1].startswith("https://sheets.googleapis.com/v4/spreadsheets")
-    assert "/values/A1" in uris[2] and "valueInputOption=USER_ENTERED" in uris[2]
+    assert "/values/A1" in uris[2] and "valueInputOption=RAW" in uris[2]
     assert uris[3].startswith("https://www.googleapis.com/drive/v3/files/sheet123/permissions")
     assert transport.request_sequence[1][3]["authorization"] == "Bearer fake-token"
     values = json.loads(transport.request_sequence[2][2])["values"]

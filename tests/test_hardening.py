@@ -1,0 +1,159 @@
+"""The findings of the hostile audit (issue 11), each pinned by a test that failed before its fix."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from accounts.services import issue_api_token
+from events import services as event_services
+from rooms import reports
+from rooms.models import Booking, Room
+from tests.factories import RoomFactory, UserFactory, next_weekday_at, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_api_token(user=user, name='audit')[1]}")
+    return client
+
+
+# 3: an event's booking is moved or cancelled only with its event
+
+
+def test_an_events_booking_stays_held_whatever_the_api_is_asked(employee, other_employee):
+    room = RoomFactory()
+    event = event_services.create_event(
+        organizer=employee, title="Town hall", start=next_weekday_at(11), end=next_weekday_at(12), room=room
+    )
+    api = api_for(employee)
+    moved = api.patch(
+        f"/api/bookings/{event.booking_id}/",
+        {"start": next_weekday_at(15).isoformat(), "end": next_weekday_at(16).isoformat()},
+        format="json",
+    )
+    cancelled = api.post(f"/api/bookings/{event.booking_id}/cancel/")
+    assert moved.status_code == cancelled.status_code == 400
+    taken = api_for(other_employee).post(
+        "/api/bookings/",
+        {"room": room.pk, "title": "Mine now", "start": event.start.isoformat(), "end": event.end.isoformat()},
+        format="json",
+    )
+    assert taken.status_code == 400 and "Town hall" in json.dumps(taken.json(), ensure_ascii=False)
+    assert Booking.objects.active().filter(room=room).count() == 1
+
+
+# 6, 7: a newline in a title or a name
+
+
+SINGLE_LINE = "Use one line, without line breaks or control characters."
+
+
+@pytest.mark.parametrize("title", ["Standup\nweekly", "Standup\rweekly", "Tab\x0bbed", "Line\u2028break"])
+def test_a_title_on_two_lines_is_refused_at_every_door(employee_client, employee, admin_client_, room, title):
+    api = api_for(employee)
+    answer = api.post(
+        "/api/bookings/",
+        {"room": room.pk, "title": title, "start": tomorrow_at(10).isoformat(), "end": tomorrow_at(11).isoformat()},
+        format="json",
+    )
+    assert answer.status_code == 400 and SINGLE_LINE in json.dumps(answer.json())
+    day = tomorrow_at(10).date().isoformat()
+    page = employee_client.post(
+        reverse("rooms:book", args=[room.pk]), {"title": title, "date": day, "start_time": "10:00", "end_time": "11:00"}
+    )
+    assert page.status_code == 200 and SINGLE_LINE in page.content.decode()
+    event = api.post(
+        "/api/events/",
+        {"title": title, "start": next_weekday_at(11).isoformat(), "end": next_weekday_at(12).isoformat()},
+        format="json",
+    )
+    assert event.status_code == 400
+    assert not Booking.objects.exists()
+
+
+def test_a_name_on_two_lines_is_refused(employee_client, employee):
+    response = employee_client.post(
+        reverse("accounts:profile"), {"name": "Eve\nBcc: victim@example.com", "timezone": "UTC"}
+    )
+    assert response.status_code == 200 and SINGLE_LINE in response.content.decode()
+    answer = api_for(employee).patch("/api/me/", {"name": "Eve\r\nX"}, format="json")
+    assert answer.status_code == 400
+    employee.refresh_from_db()
+    assert "\n" not in employee.name
+
+
+def test_signup_refuses_a_name_on_two_lines(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.com",
+            "password1": "a-long-enough-password-42",
+            "password2": "a-long-enough-password-42",
+            "name": "New\nPerson",
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == 200 and SINGLE_LINE in response.content.decode()
+
+
+# 8: NUL bytes
+
+
+@pytest.mark.parametrize(
+    ("url", "who"),
+    [
+        ("/calendar/%00.ics", None),
+        ("/calendar/%00/rooms/1.ics", None),
+        ("/api/people/?search=%00", "api"),
+        ("/admin/autocomplete/?app_label=rooms&model_name=booking&field_name=user&term=%00", "admin"),
+        ("/rooms/?capacity=%00", "page"),
+    ],
+)
+def test_a_nul_byte_is_a_bad_request(url, who, employee, admin_user):
+    if who == "api":
+        client = api_for(employee)
+    else:
+        client = Client()
+        if who:
+            client.force_login(admin_user if who == "admin" else employee)
+    assert client.get(url).status_code == 400
+
+
+# 9: malformed JSON
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"x"', "1", "[1,2]", "[" * 100_000 + "]" * 100_000, "{"])
+def test_malformed_json_is_a_bad_request(employee, body):
+    event = event_services.create_event(
+        organizer=employee, title="Retro", start=next_weekday_at(11), end=next_weekday_at(12)
+    )
+    api = api_for(employee)
+    for method, url in (("patch", f"/api/events/{event.pk}/"), ("post", "/api/bookings/"), ("patch", "/api/me/")):
+        response = getattr(api, method)(url, body, content_type="application/json")
+        assert response.status_code == 400, (url, response.status_code)
+        assert response.json()["detail"]
+
+
+# 13: formulas in exports
+
+
+def test_exports_never_run_a_formula(db):
+    start = tomorrow_at(10)
+    evil = RoomFactory(name='=HYPERLINK("http://evil.example","x")', location="+cmd|' /C calc'!A0")
+    Booking.objects.create(room=evil, user=UserFactory(), title="x", start=start, end=start + timedelta(hours=1))
+    report = reports.usage_report(start.date(), start.date(), [evil])
+    rows = list(csv.reader(io.StringIO(reports.to_csv(report))))
+    assert rows[1][0] == "'" + evil.name and rows[1][1] == "'" + evil.location
+    sheet = load_workbook(io.BytesIO(reports.to_xlsx(report))).active
+    assert sheet["A2"].value == evil.name and sheet["A2"].data_type == "s"
+    assert sheet["B2"].data_type == "s"
+    assert Room.objects.filter(pk=evil.pk).exists()
