@@ -3,7 +3,9 @@ Pages, the admin, the API and allauth's adapter call these."""
 
 from datetime import time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -143,3 +145,20 @@ def reset_calendar_token(*, user: User) -> User:
     user.calendar_token = new_calendar_token()
     user.save(update_fields=["calendar_token"])
     return user
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).netloc or "localhost"
+
+
+def sync_site(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``: make the one ``Site`` say what ``SITE_URL`` and
+    ``SITE_NAME`` say. allauth keys its per-account login throttle by the site's
+    domain; without a fixed site it took the request's Host header, port
+    included, so every new port counted afresh."""
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": site_domain(), "name": settings.SITE_NAME}
+    )
+    Site.objects.clear_cache()

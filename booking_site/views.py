@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -62,6 +64,15 @@ class HomeView(TemplateView):
         )
         context["now"] = now
         return context
+
+
+@login_not_required
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in where everyone does, behind the same throttling:
+    Django's own admin login form counts no failures."""
+    query = request.GET.copy()
+    query.setdefault("next", reverse("admin:index"))
+    return redirect(f"{reverse('account_login')}?{query.urlencode()}")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -157,3 +157,48 @@ def test_exports_never_run_a_formula(db):
     assert sheet["A2"].value == evil.name and sheet["A2"].data_type == "s"
     assert sheet["B2"].data_type == "s"
     assert Room.objects.filter(pk=evil.pk).exists()
+
+
+# 4, 5: login throttling that a Host header or the admin cannot get around
+
+
+def _failures(client: Client, url: str, hosts: list[str], email: str) -> list[str]:
+    pages = []
+    for host in hosts:
+        response = client.post(url, {"login": email, "password": "wrong"}, HTTP_HOST=host, follow=True)
+        pages.append(response.content.decode())
+    return pages
+
+
+def test_login_throttling_counts_every_host_and_port_as_one_site(settings, employee, password):
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    pages = _failures(client, reverse("account_login"), [f"127.0.0.1:{8100 + n}" for n in range(6)], employee.email)
+    assert "Too many failed login attempts" not in pages[0]
+    assert "Too many failed login attempts" in pages[-1]
+    right = client.post(
+        reverse("account_login"), {"login": employee.email, "password": password}, HTTP_HOST="127.0.0.1:9999"
+    )
+    assert right.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_the_admin_signs_in_behind_the_same_limits(admin_user, password):
+    client = Client()
+    response = client.get("/admin/login/?next=/admin/rooms/room/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert "next=%2Fadmin%2Frooms%2Froom%2F" in response["Location"]
+    for _attempt in range(8):
+        client.post("/admin/login/", {"username": admin_user.email, "password": "wrong"})
+    pages = _failures(client, reverse("account_login"), ["testserver"] * 6, admin_user.email)
+    assert "Too many failed login attempts" in pages[-1]
+    assert client.post("/admin/login/", {"username": admin_user.email, "password": password}).status_code == 302
+    assert client.get("/admin/").status_code == 302  # the admin login form logs nobody in
+
+
+def test_mailed_links_use_site_url_whatever_the_host_header(settings, mailoutbox, employee):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://booking.example.com"
+    Client().post(reverse("account_reset_password"), {"email": employee.email}, HTTP_HOST="evil.example:8101")
+    [mail] = mailoutbox
+    assert "https://booking.example.com/accounts/password/reset/key/" in mail.body
+    assert "evil.example" not in mail.body

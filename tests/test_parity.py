@@ -695,6 +695,8 @@ NO_ROWS = {
     "accounts.note_api_token_use": "refuses nothing; bookkeeping of the API's authentication",
     "accounts.revoke_api_token": "one door only: the profile page",
     "accounts.reset_calendar_token": "one door only: the profile page",
+    "accounts.site_domain": "not a write: the host of SITE_URL",
+    "accounts.sync_site": "refuses nothing; runs after every migrate",
 }
 
 

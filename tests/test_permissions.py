@@ -17,6 +17,7 @@ ROLES = ("anonymous", "employee", "owner", "admin")
 MATRIX: dict[str, tuple[str, dict[str, str]]] = {
     "home": ("", {"GET": "302 200 200 200", "POST": "302 405 405 405"}),
     "health": ("", {"GET": "200 200 200 200", "POST": "405 405 405 405"}),
+    "admin_login": ("", {"GET": "302 302 302 302", "POST": "302 302 302 302"}),
     "set_language": ("", {"GET": "302 302 302 302", "POST": "302 302 302 302"}),
     "accounts:profile": ("", {"GET": "302 200 200 200", "POST": "302 200 200 200"}),
     "accounts:token_create": ("", {"GET": "302 405 405 405", "POST": "302 302 302 302"}),

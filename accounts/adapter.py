@@ -1,0 +1,23 @@
+"""allauth's adapter: every link it mails points at ``SITE_URL``, whatever Host
+header the request that asked for it carried."""
+
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def on_site(url: str) -> str:
+    """``url``'s path (and query) on ``SITE_URL``."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return settings.SITE_URL.rstrip("/") + path
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: object) -> str:
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
