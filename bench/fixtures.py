@@ -29,6 +29,41 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_TITLES = ["bench", "bench changed"]
 
 
+REPORT_ROOM = "Bench report room"
+REPORT_BOOKINGS = 20_000
+REPORT_DAYS = 3 * 365
+
+
+def report_fixture(now: Any) -> tuple[int, Any]:
+    """A closed room (so no page lists it) with 20,000 bookings over the last three
+    years, for the usage report's row, and an admin to ask for it. Made once."""
+    from accounts.models import User
+    from rooms.models import Booking, Room
+
+    admin, _created = User.objects.get_or_create(
+        email="bench-admin@bench.example", defaults={"name": "Bench admin", "is_staff": True}
+    )
+    room, created = Room.objects.get_or_create(name=REPORT_ROOM, defaults={"capacity": 6, "is_active": False})
+    if created or Booking.objects.filter(room=room).count() < REPORT_BOOKINGS:
+        Booking.objects.filter(room=room).delete()
+        per_day = -(-REPORT_BOOKINGS // REPORT_DAYS)
+        first = (now - timedelta(days=REPORT_DAYS)).replace(hour=5, minute=0, second=0, microsecond=0)
+        Booking.objects.bulk_create(
+            (
+                Booking(
+                    room=room,
+                    user=admin,
+                    title="report",
+                    start=first + timedelta(days=index // per_day, minutes=30 * (index % per_day)),
+                    end=first + timedelta(days=index // per_day, minutes=30 * (index % per_day) + 25),
+                )
+                for index in range(REPORT_BOOKINGS)
+            ),
+            batch_size=2000,
+        )
+    return room.pk, admin
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booking_site.settings")
@@ -94,10 +129,13 @@ def main() -> None:
         }
 
     rooms = list(Room.objects.active().order_by("pk").values_list("pk", flat=True))
-    heavy = User.objects.filter(is_active=True).annotate(n=Count("bookings")).order_by("-n", "pk").first()
+    heavy = (
+        User.objects.filter(is_active=True, is_staff=False).annotate(n=Count("bookings")).order_by("-n", "pk").first()
+    )
     room = Room.objects.active().annotate(n=Count("bookings")).order_by("-n", "pk").first()
     upcoming = Event.objects.active().upcoming().annotate(n=Count("registrations"))
     event = upcoming.order_by("-n", "start").first() or Event.objects.order_by("pk").first()
+    report_room, report_admin = report_fixture(now)
     result: dict[str, Any] = {
         "today": timezone.localdate().isoformat(),
         "counts": {
@@ -114,6 +152,8 @@ def main() -> None:
             "room": room.pk,
             "event": event.pk,
             "events": events_for([heavy], options.get("register_events", 1500))[heavy.pk],
+            "report_room": report_room,
+            "admin_session": login(report_admin),
         },
     }
 

@@ -65,6 +65,7 @@ OPERATIONS = [
     ("api_change", "API booking change (PATCH)"),
     ("api_cancel", "API booking cancel"),
     ("api_register", "API event registration"),
+    ("report", "usage report, 3 years of a room with 20,000 bookings"),
 ]
 LABELS = dict([FLOOR, *OPERATIONS])
 WRITES = ["api_book", "html_book", "api_change", "api_cancel", "api_register"]
@@ -295,6 +296,13 @@ def read_paths(data: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
         "api_rooms": ("token", ["/api/rooms/"]),
         "api_bookings": ("token", ["/api/bookings/"]),
         "api_events": ("token", ["/api/events/"]),
+        "report": (
+            "session",
+            [
+                f"/reports/usage/?start={date.fromisoformat(data['today']).replace(day=1) - timedelta(days=3 * 365)}"
+                f"&end={data['today']}&rooms={single['report_room']}"
+            ],
+        ),
     }
 
 
@@ -395,6 +403,8 @@ def measure_site(
         pool: list = []
         for name, _label in OPERATIONS:
             user = {**person, "bookings": pool}
+            if name == "report":
+                user = {"session": single["admin_session"]}
             slots = days.take(data["rooms"], creates) if name in ("api_book", "html_book") else None
             one = spec(server.base, [kind(name, paths)], [user], args.seconds, args.concurrency, slots)
             row = load(one, server, database)

@@ -7,8 +7,20 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
+    ExtractMinute,
+    ExtractSecond,
+    Greatest,
+    Least,
+    TruncDate,
+)
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In, LessThanOrEqual
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -73,12 +85,32 @@ def working_windows(start: date, end: date) -> list[tuple[datetime, datetime]]:
     return windows
 
 
+def _seconds_of_day(field: str, zone: zoneinfo.ZoneInfo) -> Any:
+    """The wall-clock time of ``field`` in ``zone``, in seconds since its midnight."""
+    return (
+        ExtractHour(field, tzinfo=zone) * 3600
+        + ExtractMinute(field, tzinfo=zone) * 60
+        + ExtractSecond(field, tzinfo=zone)
+    )
+
+
+def _clip(lower: Any, upper: Any) -> Any:
+    """``upper - lower`` when positive, else 0 (integers)."""
+    return Greatest(Value(0), upper - lower)
+
+
 def usage_report(start: date, end: date, rooms: Iterable[Room] | None = None) -> UsageReport:
     """Standing bookings touching [start 00:00, end+1 00:00) in the building's zone.
 
     A booking counts once in the period it touches; booked hours are clipped to
     the period; occupancy is the booked share of the building's working hours
     (``BUILDING_OPEN_HOUR``-``BUILDING_CLOSE_HOUR`` on ``BUILDING_WORKDAYS``).
+
+    One grouped query computes it in the database, so its cost grows with the
+    bookings only inside the database, linearly. A booking lasts at most a day
+    (``BOOKING_MAX_HOURS``), so it meets at most two working days: the one it
+    starts on, up to its end or midnight, and the next, from midnight. The
+    overlap with each day's opening hours is taken on the wall clock.
     """
     zone = _zone()
     period_start = datetime.combine(start, time(), tzinfo=zone)
@@ -86,33 +118,58 @@ def usage_report(start: date, end: date, rooms: Iterable[Room] | None = None) ->
     chosen = list(rooms) if rooms is not None else list(Room.objects.order_by("name"))
     windows = working_windows(start, end)
     open_seconds = sum((close - open_).total_seconds() for open_, close in windows)
-    stats = {room.pk: [0, 0.0, 0.0] for room in chosen}
-    bookings = (
-        Booking.objects.active()
-        .filter(room__in=chosen, start__lt=period_end, end__gt=period_start)
-        .values_list("room_id", "start", "end")
-        .iterator(chunk_size=5000)
+    opens, closes = Value(settings.BUILDING_OPEN_HOUR * 3600), Value(settings.BUILDING_CLOSE_HOUR * 3600)
+    workdays = [day + 1 for day in settings.BUILDING_WORKDAYS]  # ISO weekdays
+    first_day, last_day = TruncDate("start", tzinfo=zone), TruncDate("end", tzinfo=zone)
+    starts, ends = _seconds_of_day("start", zone), _seconds_of_day("end", zone)
+    same_day = Exact(first_day, last_day)
+    on_first_day = Case(
+        When(
+            Q(same_day, In(ExtractIsoWeekDay("start", tzinfo=zone), workdays), GreaterThanOrEqual(first_day, start)),
+            then=_clip(Greatest(starts, opens), Least(ends, closes)),
+        ),
+        When(
+            Q(In(ExtractIsoWeekDay("start", tzinfo=zone), workdays), GreaterThanOrEqual(first_day, start)),
+            then=_clip(Greatest(starts, opens), closes),
+        ),
+        default=Value(0),
     )
-    for room_id, b_start, b_end in bookings:
-        row = stats[room_id]
-        row[0] += 1
-        row[1] += (min(b_end, period_end) - max(b_start, period_start)).total_seconds()
-        for open_, close in windows:
-            if open_ >= b_end:
-                break
-            overlap = (min(b_end, close) - max(b_start, open_)).total_seconds()
-            if overlap > 0:
-                row[2] += overlap
-    rows = [
-        RoomUsage(
-            room=room,
-            bookings=stats[room.pk][0],
-            booked_hours=round(stats[room.pk][1] / 3600, 2),
-            working_hours_booked=round(stats[room.pk][2] / 3600, 2),
-            occupancy=(stats[room.pk][2] / open_seconds) if open_seconds else 0.0,
+    on_next_day = Case(
+        When(
+            Q(~Q(same_day), In(ExtractIsoWeekDay("end", tzinfo=zone), workdays), LessThanOrEqual(last_day, end)),
+            then=_clip(opens, Least(ends, closes)),
+        ),
+        default=Value(0),
+    )
+    clipped = ExpressionWrapper(
+        Least(F("end"), Value(period_end)) - Greatest(F("start"), Value(period_start)), output_field=DurationField()
+    )
+    totals = {
+        row["room_id"]: row
+        for row in Booking.objects.active()
+        .filter(room__in=chosen, start__lt=period_end, end__gt=period_start)
+        .order_by()
+        .values("room_id")
+        .annotate(
+            bookings=Count("pk"),
+            booked=Sum(clipped),
+            working=Sum(on_first_day + on_next_day, output_field=IntegerField()),
         )
-        for room in chosen
-    ]
+    }
+    rows = []
+    for room in chosen:
+        row = totals.get(room.pk, {"bookings": 0, "booked": None, "working": 0})
+        booked = row["booked"].total_seconds() if row["booked"] else 0.0
+        working = float(row["working"] or 0)
+        rows.append(
+            RoomUsage(
+                room=room,
+                bookings=row["bookings"],
+                booked_hours=round(booked / 3600, 2),
+                working_hours_booked=round(working / 3600, 2),
+                occupancy=(working / open_seconds) if open_seconds else 0.0,
+            )
+        )
     return UsageReport(start=start, end=end, working_hours=round(open_seconds / 3600, 2), rows=rows)
 
 

@@ -1,12 +1,13 @@
 import io
 import json
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -349,3 +350,70 @@ def test_google_sheets_failure_is_a_message_not_an_error(admin_client_, service_
     assert response.status_code == 200
     assert "Google Sheets did not accept the report" in response.content.decode()
     assert len(transport.request_sequence) >= 1
+
+
+def _reference_usage(bookings, start, end, windows):
+    """The report's numbers by brute force: every booking against every window."""
+    zone = ZoneInfo(django_settings.BUILDING_TIME_ZONE)
+    period_start = datetime.combine(start, time(), tzinfo=zone)
+    period_end = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
+    count, booked, working = 0, 0.0, 0.0
+    for b_start, b_end in bookings:
+        if b_start >= period_end or b_end <= period_start:
+            continue
+        count += 1
+        # Real hours: Python subtracts two times of one tzinfo on the wall clock, so go through UTC.
+        booked += (min(b_end, period_end).astimezone(UTC) - max(b_start, period_start).astimezone(UTC)).total_seconds()
+        for open_, close in windows:
+            working += max(0.0, (min(b_end, close) - max(b_start, open_)).total_seconds())
+    return count, round(booked / 3600, 2), round(working / 3600, 2)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin", "America/New_York"])
+def test_usage_report_matches_brute_force(settings, zone):
+    """Random bookings, some across midnight, around a period that holds clock changes."""
+    settings.BUILDING_TIME_ZONE = zone
+    rng = random.Random(zone)
+    room, user = RoomFactory(), UserFactory()
+    tz = ZoneInfo(zone)
+    start, end = date(2027, 3, 20), date(2027, 4, 5)
+    spans = []
+    for index in range(600):
+        day = start + timedelta(days=rng.randint(-2, (end - start).days + 2))
+        b_start = datetime.combine(day, time(rng.randint(0, 23), rng.choice([0, 15, 30, 45])), tzinfo=tz)
+        b_end = b_start + timedelta(minutes=rng.choice([15, 30, 60, 90, 180, 360, 720]))
+        if any(s < b_end and b_start < e for s, e in spans):
+            continue  # one room: PostgreSQL's exclusion constraint refuses overlaps
+        spans.append((b_start, b_end))
+        Booking.objects.bulk_create([Booking(room=room, user=user, title=str(index), start=b_start, end=b_end)])
+    report = reports.usage_report(start, end, [room])
+    [row] = report.rows
+    expected = _reference_usage(spans, start, end, reports.working_windows(start, end))
+    assert (row.bookings, row.booked_hours, row.working_hours_booked) == expected
+
+
+def test_usage_report_is_one_grouped_query_whatever_the_bookings(django_assert_num_queries):
+    rooms = [RoomFactory(), RoomFactory()]
+    user = UserFactory()
+    first = date(2027, 1, 4)
+
+    def fill(count: int, skip: int = 0) -> None:
+        Booking.objects.bulk_create(
+            Booking(
+                room=rooms[index % 2],
+                user=user,
+                title="x",
+                start=_local(first + timedelta(days=index // 10), 8 + index % 10),
+                end=_local(first + timedelta(days=index // 10), 9 + index % 10),
+            )
+            for index in range(skip, skip + count)
+        )
+
+    fill(10)
+    with django_assert_num_queries(1) as captured:
+        small = reports.usage_report(first, first + timedelta(days=365), rooms)
+    assert "GROUP BY" in captured.captured_queries[0]["sql"]
+    fill(400, skip=10)
+    with django_assert_num_queries(1):
+        large = reports.usage_report(first, first + timedelta(days=365), rooms)
+    assert small.total_bookings == 10 and large.total_bookings == 410
