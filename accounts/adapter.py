@@ -1,6 +1,7 @@
 """allauth's adapter: every link it mails points at ``SITE_URL``, whatever Host
 header the request that asked for it carried."""
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -16,6 +17,11 @@ def on_site(url: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """A person signing up proves their address by mail, unlike one an admin adds."""
+        user.signing_up = True
+        return super().save_user(request, user, form, commit)
+
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site(super().get_reset_password_from_key_url(key))
 

@@ -34,6 +34,14 @@ def give_default_working_hours(user: User) -> None:
     )
 
 
+def trust_address(*, user: User) -> None:
+    """Record ``user``'s address as verified (allauth asks for verified addresses)."""
+    from allauth.account.models import EmailAddress
+
+    if user.email and not EmailAddress.objects.filter(user=user, email__iexact=user.email).exists():
+        EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=True)
+
+
 def set_working_hours(*, user: User, week: dict[int, DayHours | None]) -> list[WorkingHours]:
     """Replace ``user``'s working week: ``week[weekday]`` is (start, end, break
     start, break end), or None for a day off. Every day is validated before any
@@ -138,6 +146,11 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def after_password_change(*, user: User) -> User:
+    """What a new password ends: the old calendar feed address."""
+    return reset_calendar_token(user=user)
 
 
 def reset_calendar_token(*, user: User) -> User:

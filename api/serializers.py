@@ -44,12 +44,24 @@ class DateTimeField(serializers.DateTimeField):
             self.fail("out_of_range")
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: a JSON number or boolean where text is expected is an error,
+    not quietly turned into text."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """Fields, limits and validators come from the model; times are read as above."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
     }
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -85,7 +97,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return person(instance)
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     timezone = serializers.ChoiceField(choices=timezone_choices())
 
     class Meta:
@@ -94,13 +106,25 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "is_staff"]
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:30"})
+class WallTimeField(serializers.TimeField):
+    """A time of day on the person's own clock, ``HH:MM`` (seconds optional).
+    OpenAPI's ``format: time`` would promise an offset, which a working day has not."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class WorkingHoursSerializer(serializers.ModelSerializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices)
+    start = WallTimeField()
+    end = WallTimeField()
+    break_start = WallTimeField(required=False, allow_null=True)
+    break_end = WallTimeField(required=False, allow_null=True)
 
     class Meta:
         model = WorkingHours
         fields = ["weekday", "start", "end", "break_start", "break_end"]
-        extra_kwargs = {"break_start": {"required": False}, "break_end": {"required": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         problems = WorkingHours.problems(

@@ -7,4 +7,5 @@ exec gunicorn booking_site.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${GUNICORN_WORKERS:-3}" \
     --access-logfile - \
+    --logger-class booking_site.gunicorn.RedactingLogger \
     --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"

@@ -10,6 +10,14 @@ def _english_and_moscow(settings):
     settings.TIME_ZONE = "Europe/Moscow"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_api_limits():
+    """Each test starts with the API's rate limits uncounted."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -202,3 +202,85 @@ def test_mailed_links_use_site_url_whatever_the_host_header(settings, mailoutbox
     [mail] = mailoutbox
     assert "https://booking.example.com/accounts/password/reset/key/" in mail.body
     assert "evil.example" not in mail.body
+
+
+# API rate limits
+
+
+def test_the_api_limits_each_token_and_each_address(settings, employee, other_employee):
+    settings.API_RATE_PER_TOKEN = "3/min"
+    settings.API_RATE_PER_ADDRESS = "6/min"
+    first, second = api_for(employee), api_for(other_employee)
+    assert [first.get("/api/rooms/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    limited = first.get("/api/rooms/")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert [second.get("/api/rooms/").status_code for _ in range(2)] == [200, 429]  # the address's sixth and seventh
+    other_address = api_for(other_employee)
+    assert other_address.get("/api/rooms/", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+# 14: the rest
+
+
+def test_a_new_password_moves_the_feed_and_offers_to_revoke_tokens(employee_client, employee, password):
+    issue_api_token(user=employee, name="laptop")
+    old_feed = employee.calendar_token
+    response = employee_client.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": "another-long-password-77", "password2": "another-long-password-77"},
+        follow=True,
+    )
+    employee.refresh_from_db()
+    assert employee.calendar_token != old_feed
+    assert Client().get(f"/calendar/{old_feed}.ics").status_code == 404
+    page = response.content.decode()
+    assert "Your calendar feed has a new address" in page and "revoke them on your profile" in page
+
+
+def test_the_access_log_never_shows_a_feed_token():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from booking_site.gunicorn import RedactingLogger
+
+    logger = RedactingLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/calendar/SECRETtoken123.ics",
+        "PATH_INFO": "/calendar/SECRETtoken123.ics",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+    }
+    request = SimpleNamespace(
+        headers=[],
+        method="GET",
+        uri="/calendar/SECRETtoken123.ics",
+        path="/calendar/SECRETtoken123.ics",
+        query="",
+        version=(1, 1),
+    )
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = logger.atoms(response, request, environ, timedelta(seconds=0.01))
+    assert "SECRETtoken123" not in repr(atoms)
+    assert atoms["U"] == "/calendar/….ics"
+
+
+def test_seed_demo_refuses_production_settings(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not Room.objects.exists()
+
+
+def test_working_hours_times_match_their_schema(employee):
+    api = api_for(employee)
+    days = api.get("/api/me/working-hours/").json()["days"]
+    assert days[0]["start"] == "10:00" and days[0]["break_end"] == "13:00"
+    schema = api.get("/api/schema/?format=json").json()
+    start = schema["components"]["schemas"]["WorkingHours"]["properties"]["start"]
+    assert start.get("format") != "time" and start["pattern"]

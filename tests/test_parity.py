@@ -696,6 +696,8 @@ NO_ROWS = {
     "accounts.revoke_api_token": "one door only: the profile page",
     "accounts.reset_calendar_token": "one door only: the profile page",
     "accounts.site_domain": "not a write: the host of SITE_URL",
+    "accounts.trust_address": "refuses nothing; runs for every person not signing up themselves",
+    "accounts.after_password_change": "refuses nothing; runs after every new password",
     "accounts.sync_site": "refuses nothing; runs after every migrate",
 }
 

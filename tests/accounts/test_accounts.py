@@ -1,6 +1,10 @@
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -48,15 +52,30 @@ def test_signup_with_name_and_time_zone_then_login(client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(email="newbie@example.com")
     assert (user.name, user.timezone) == ("Nina Newbie", "Asia/Novosibirsk")
-    assert len(mail.outbox) == 1
-    client.post(reverse("account_logout"))
+    [confirmation] = mail.outbox
+    assert client.get(reverse("home")).status_code == 302  # not in before the address is confirmed
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", confirmation.body).group(0)
+    client.post(urlsplit(link).path)
     response = client.post(
         reverse("account_login"), {"login": "NEWBIE@example.com", "password": "a-long-unusual-password-42"}
     )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_signup_answers_the_same_for_a_taken_address(client, employee):
+    """No one learns from the sign-up page who has an account: the owner gets a mail instead."""
+    fields = {"password1": "a-long-unusual-password-42", "password2": "a-long-unusual-password-42", "name": "X"}
+    taken = client.post(reverse("account_signup"), {**fields, "email": employee.email, "timezone": "UTC"})
+    fresh = Client().post(reverse("account_signup"), {**fields, "email": "fresh@example.com", "timezone": "UTC"})
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
+    assert User.objects.filter(email__iexact=employee.email).count() == 1
+    to_owner = [message for message in mail.outbox if message.to == [employee.email]]
+    assert len(to_owner) == 1 and "already" in to_owner[0].body.lower()
 
 
 def test_signup_with_bad_input_says_why(client):

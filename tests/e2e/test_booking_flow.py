@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -43,6 +44,13 @@ def test_sign_up_book_conflict_and_cancel(live_server, new_page, shot):
     page.fill("input[name=password2]", "a-long-unusual-password-42")
     page.select_option("select[name=timezone]", "Europe/Moscow")
     page.click("form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("Verify Your Email Address")
+    shot(page, "verify-email")
+    [confirmation] = mail.outbox
+    link = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", confirmation.body).group(1)
+    page.goto(f"{live_server.url}{link}")
+    page.click("main form button[type=submit]")
+    log_in(page, live_server.url, "newbie@example.com", "a-long-unusual-password-42")
     expect(page.locator("#user-menu")).to_have_text("Nina Newbie")
 
     page.click("nav >> text=Rooms")

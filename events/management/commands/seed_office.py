@@ -13,6 +13,7 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -77,6 +78,11 @@ class Command(BaseCommand):
         hours = [WorkingHours(user_id=pk, weekday=day, **DEFAULT_HOURS) for pk in ids for day in DEFAULT_WORKING_DAYS]
         WorkingHours.objects.bulk_create(hours, batch_size=BATCH, ignore_conflicts=True)
         self.log(f"working hours: {len(hours)}")
+        addresses = [
+            EmailAddress(user_id=pk, email=email, primary=True, verified=True)
+            for pk, email in User.objects.filter(pk__in=ids).values_list("pk", "email")
+        ]
+        EmailAddress.objects.bulk_create(addresses, batch_size=BATCH, ignore_conflicts=True)
         return ids
 
     def make_rooms(self, count: int, floors: int, rng: random.Random) -> list[Room]:

@@ -1,7 +1,8 @@
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +32,19 @@ ROOMS = [
 class Command(BaseCommand):
     help = "Create demo rooms, an admin, two employees, a few bookings and events, once."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off (the demo logins' password is published in the README).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "seed_demo creates accounts whose password is published; it runs only with DEBUG on "
+                "(or --allow-production, for a throwaway demo)."
+            )
         if User.objects.exists() or Room.objects.exists():
             self.stdout.write("Demo data already present; nothing created.")
             self._print_logins()
