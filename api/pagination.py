@@ -9,6 +9,15 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_number(self, request: Request, paginator: object) -> int | str:
+        """``page`` when given must be a whole number (or ``last``)."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings or (raw.isdigit() and int(raw) >= 1):
+            return raw
+        raise ValidationError({self.page_query_param: [_("Enter a whole number from 1 up.")]})
+
     def get_page_size(self, request: Request) -> int:
         """``page_size`` when given must be a whole number from 1 up; larger ones are capped."""
         raw = request.query_params.get(self.page_size_query_param)

@@ -44,14 +44,33 @@ class DateTimeField(serializers.DateTimeField):
             self.fail("out_of_range")
 
 
-class StrictCharField(serializers.CharField):
-    """Text only: a JSON number or boolean where text is expected is an error,
-    not quietly turned into text."""
+class JsonTypeMixin:
+    """A JSON value of the type the schema names, or an error: DRF would quietly
+    turn ``0`` into ``False`` or ``"7"`` into ``7``, which the schema does not allow."""
+
+    json_types: tuple[type, ...] = ()
 
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+        if not isinstance(data, self.json_types) or (isinstance(data, bool) and bool not in self.json_types):
+            key = "incorrect_type" if "incorrect_type" in self.error_messages else "invalid"  # type: ignore[attr-defined]
+            self.fail(key, data_type=type(data).__name__)  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(JsonTypeMixin, serializers.CharField):
+    json_types = (str,)
+
+
+class StrictBooleanField(JsonTypeMixin, serializers.BooleanField):
+    json_types = (bool,)
+
+
+class StrictIntegerField(JsonTypeMixin, serializers.IntegerField):
+    json_types = (int,)
+
+
+class StrictPrimaryKeyRelatedField(JsonTypeMixin, serializers.PrimaryKeyRelatedField):
+    json_types = (int,)
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -62,7 +81,12 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: DateTimeField,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
     }
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     def get_fields(self) -> dict[str, serializers.Field]:
         """The fields built from the model once per class, copied for each use
@@ -116,7 +140,7 @@ class WallTimeField(serializers.TimeField):
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
-    weekday = serializers.ChoiceField(choices=Weekday.choices)
+    weekday = StrictIntegerField(min_value=min(Weekday.values), max_value=max(Weekday.values))
     start = WallTimeField()
     end = WallTimeField()
     break_start = WallTimeField(required=False, allow_null=True)
@@ -167,7 +191,7 @@ class RoomSerializer(ModelSerializer):
 
 class BookingSerializer(serializers.ModelSerializer):
     user = PersonSerializer(read_only=True)
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
+    room = StrictPrimaryKeyRelatedField(queryset=Room.objects.all())
     event = serializers.SerializerMethodField()
 
     class Meta:
@@ -266,9 +290,7 @@ class EventSerializer(serializers.ModelSerializer):
 class EventWriteSerializer(ModelSerializer):
     """An event's own fields (limits from the model) and the room to hold it in."""
 
-    room = serializers.PrimaryKeyRelatedField(
-        queryset=Room.objects.all(), allow_null=True, required=False, default=None
-    )
+    room = StrictPrimaryKeyRelatedField(queryset=Room.objects.all(), allow_null=True, required=False, default=None)
 
     class Meta:
         model = Event
@@ -330,8 +352,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
-    invitees = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True)
+    event = StrictPrimaryKeyRelatedField(queryset=Event.objects.all())
+    invitees = StrictPrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True)
 
     def validate_invitees(self, invitees: list[User]) -> list[User]:
         if not invitees:

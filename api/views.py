@@ -84,13 +84,23 @@ class IsAdminOrReadOnly(permissions.BasePermission):
 def parse_time(request: Request, name: str) -> datetime | None:
     """An ISO 8601 query parameter; a naive value is read in the caller's zone."""
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     field = DateTimeField()
     try:
         return field.to_internal_value(raw)
     except serializers.ValidationError as error:
         raise ValidationError({name: error.detail}) from error
+
+
+def parse_flag(request: Request, name: str) -> bool:
+    """A yes/no query parameter: ``true``/``false`` (or ``1``/``0``); absent is no."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise ValidationError({name: [_("Use “true” or “false”.")]})
+    return raw.lower() in ("true", "1")
 
 
 TIME_PARAMS = [
@@ -129,7 +139,7 @@ class RoomViewSet(ApiMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Room]:
         rooms = Room.objects.order_by("name")
-        include_inactive = self.request.query_params.get("include_inactive") in ("1", "true", "True")
+        include_inactive = self.action == "list" and parse_flag(self.request, "include_inactive")
         if self.action == "list" and not (include_inactive and self.request.user.is_staff):
             rooms = rooms.active()
         return rooms
