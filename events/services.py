@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.worktime import working_hours_problem
-from booking_site.mail import message_for
+from booking_site.mail import deliver, message_for
 from events.models import Event, Invitation, Registration
 from rooms import services as room_services
 from rooms.models import Room
@@ -227,7 +227,7 @@ def _site_url(path: str) -> str:
 
 
 def _mail(to: User, subject_template: str, body_template: str, context: dict) -> None:
-    message_for(to, subject_template, body_template, context).send(fail_silently=True)
+    deliver(message_for(to, subject_template, body_template, context))
 
 
 def _mail_invitation(invitation: Invitation) -> None:

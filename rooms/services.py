@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from booking_site.mail import message_for
+from booking_site.mail import deliver, message_for
 from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
@@ -207,4 +207,4 @@ def mail_booking(booking: Booking, kind: str) -> None:
     context = {"booking": booking, "kind": kind, "url": settings.SITE_URL.rstrip("/")}
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
     message.attach(f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), "text/calendar")
-    message.send(fail_silently=True)
+    deliver(message)

@@ -284,3 +284,21 @@ def test_working_hours_times_match_their_schema(employee):
     schema = api.get("/api/schema/?format=json").json()
     start = schema["components"]["schemas"]["WorkingHours"]["properties"]["start"]
     assert start.get("format") != "time" and start["pattern"]
+
+
+def test_a_mail_that_cannot_be_sent_never_fails_the_request(
+    employee_client, employee, other_employee, settings, django_capture_on_commit_callbacks, caplog
+):
+    """Whatever the mail server says, the answer was committed and the person is told so."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
+    event = event_services.create_event(
+        organizer=other_employee, title="Sync", start=next_weekday_at(11), end=next_weekday_at(12)
+    )
+    [invitation] = event_services.invite(event=event, invited_by=other_employee, invitees=[employee]).sent
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = employee_client.post(reverse("events:invitation_accept", args=[invitation.pk]), follow=True)
+    assert callbacks, "the answer's mail was attempted"
+    assert response.status_code == 200 and "You accepted" in response.content.decode()
+    assert event.registrations.filter(user=employee).exists()
+    assert "Could not send" in caplog.text
