@@ -1,56 +1,67 @@
-"""Placing bookings on a one-day strip for the room page."""
+"""Placing bookings on strips of a day: the day timeline, a room's week and its page.
+
+The axis runs on real instants and is labelled on the viewer's clock, so a day
+whose clocks change is drawn as it is lived: when they spring forward the skipped
+hour has no column and no mark, when they fall back the repeated hour has two.
+Half hours whose wall time does not name one instant (the repeated hour) are drawn
+but not offered for booking, since a time typed in a form could not tell them apart.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from itertools import islice
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext
 from markupsafe import Markup, escape
 
-from rooms.models import Booking
-
+SLOT = timedelta(minutes=30)
 DAY_START_HOUR = 8
 DAY_END_HOUR = 20
 
 
-@dataclass(slots=True)
-class Block:
-    booking: Booking
-    left: float
-    width: float
-    style: str = ""
-    starts: str = ""
-    ends: str = ""
+def wall_time_is_unique(moment: datetime, zone: tzinfo) -> bool:
+    """Whether the wall time of ``moment`` in ``zone`` happens once that day."""
+    naive = moment.astimezone(zone).replace(tzinfo=None)
+    return naive.replace(tzinfo=zone, fold=0).utcoffset() == naive.replace(tzinfo=zone, fold=1).utcoffset()
 
-    def __post_init__(self) -> None:
-        self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
-        self.starts = f"{timezone.localtime(self.booking.start):%H:%M}"
-        self.ends = f"{timezone.localtime(self.booking.end):%H:%M}"
+
+def _percent(moment: datetime, start: datetime, total: float) -> float:
+    return round((moment - start).total_seconds() / total * 100, 3)
 
 
 @dataclass(slots=True)
 class Column:
-    """A half hour of a grid's window, shared by every row that uses the window;
-    its strings are made once, ready for HTML. The half hour holding ``now``
-    starts at ``now``."""
+    """A half hour of a grid's window (real instants, in UTC), shared by every row
+    that uses the window. Its strings are made once, ready for HTML; ``query`` is
+    the booking form's prefill for exactly this half hour (or, for the one holding
+    ``now``, for half an hour from the next five minutes)."""
 
     start: datetime
     end: datetime
     left: float
     width: float
     open: bool
+    bookable: bool
     style: str = ""
     query: str = ""
     label: str = ""
     key: str = ""
+    span: str = ""
 
-    def __post_init__(self) -> None:
+    def fill(self, zone: tzinfo, book_start: datetime) -> None:
+        local_start = book_start.astimezone(zone)
+        local_end = (book_start + SLOT).astimezone(zone)
+        day, self.label = f"{local_start:%Y-%m-%d}", f"{local_start:%H:%M}"
+        end_day, end_label = f"{local_end:%Y-%m-%d}", f"{local_end:%H:%M}"
         self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
-        day, self.label = f"{self.start:%Y-%m-%d}", f"{self.start:%H:%M}"
-        self.query = f"date={day}&amp;start={self.label}"
+        self.query = f"date={day}&amp;start={self.label}&amp;end={end_label}"
+        if end_day != day:
+            self.query += f"&amp;end_date={end_day}"
         self.key = f"{day}T{self.label}"
+        self.span = f'data-start="{day}T{self.label}" data-end="{end_day}T{end_label}"'
 
 
 @dataclass(slots=True)
@@ -62,29 +73,36 @@ class Slot:
 
     @property
     def start(self) -> datetime:
-        return self.column.start
+        return self.column.start.astimezone(timezone.get_current_timezone())
+
+
+def _ceil_five_minutes(moment: datetime) -> datetime:
+    rounded = moment.replace(second=0, microsecond=0)
+    if rounded < moment:
+        rounded += timedelta(minutes=1)
+    return rounded + timedelta(minutes=-rounded.minute % 5)
 
 
 def columns(window: tuple[datetime, datetime], now: datetime) -> list[Column]:
-    """The half hours of ``window`` in the active time zone."""
+    """The half hours of ``window``, stepped on real time, labelled in the active zone."""
     zone = timezone.get_current_timezone()
-    start, end = window
+    start, end = (moment.astimezone(UTC) for moment in window)
     total = (end - start).total_seconds()
     result = []
     moment = start
     while moment < end:
-        slot_end = moment + timedelta(minutes=30)
+        slot_end = min(moment + SLOT, end)
         left = _percent(moment, start, total)
-        shown = max(moment, now) if moment < now < slot_end else moment
-        result.append(
-            Column(
-                timezone.localtime(shown, zone),
-                slot_end,
-                left,
-                _percent(slot_end, start, total) - left,
-                slot_end > now,
-            )
+        column = Column(
+            moment,
+            slot_end,
+            left,
+            _percent(slot_end, start, total) - left,
+            slot_end > now,
+            wall_time_is_unique(moment, zone) and wall_time_is_unique(slot_end, zone),
         )
+        column.fill(zone, _ceil_five_minutes(now) if moment < now < slot_end else moment)
+        result.append(column)
         moment = slot_end
     return result
 
@@ -105,11 +123,30 @@ def slots_html(slots: list[Slot], book_url: str, room_name: str) -> Markup:
             cells.append(
                 f'<div class="timeline-slot free" style="{column.style}"><a href="{url}?{column.query}" '
                 f'title="{prefix} {column.label}" aria-label="{label} {column.label}" '
-                f'data-slot="{column.key}"></a></div>'
+                f'data-slot="{column.key}" {column.span}></a></div>'
             )
         else:
             cells.append(f'<div class="timeline-slot" style="{column.style}"></div>')
     return Markup("".join(cells))
+
+
+@dataclass(slots=True)
+class Block:
+    """A booking on a strip, cut to the strip's window; its times are its own."""
+
+    booking: Any
+    left: float
+    width: float
+    style: str = ""
+    starts: str = ""
+    ends: str = ""
+    next_day: bool = False
+
+    def __post_init__(self) -> None:
+        self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
+        local_start, local_end = timezone.localtime(self.booking.start), timezone.localtime(self.booking.end)
+        self.starts, self.ends = f"{local_start:%H:%M}", f"{local_end:%H:%M}"
+        self.next_day = local_end.date() > local_start.date()
 
 
 @dataclass
@@ -123,22 +160,22 @@ class DayTimeline:
 
     @cached_property
     def hours(self) -> list[tuple[float, datetime]]:
-        """The hour marks of the strip (only the header of a grid shows them)."""
+        """The hour marks: every real instant in the window at a whole hour of the
+        viewer's clock (none for a skipped hour, two for a repeated one)."""
         zone = timezone.get_current_timezone()
-        total = (self.end - self.start).total_seconds()
-        hours = []
-        moment = self.start
-        while moment < self.end:
-            hours.append((_percent(moment, self.start, total), timezone.localtime(moment, zone)))
-            moment += timedelta(hours=1)
-        return hours
+        start, end = self.start.astimezone(UTC), self.end.astimezone(UTC)
+        total = (end - start).total_seconds()
+        marks = []
+        moment = start
+        while moment < end:
+            local = moment.astimezone(zone)
+            if local.minute == 0:
+                marks.append((_percent(moment, start, total), local))
+            moment += SLOT
+        return marks
 
 
-def _percent(moment: datetime, start: datetime, total: float) -> float:
-    return round((moment - start).total_seconds() / total * 100, 3)
-
-
-def day_window(day: date, bookings: list[Booking]) -> tuple[datetime, datetime]:
+def day_window(day: date, bookings: list[Any]) -> tuple[datetime, datetime]:
     """08:00-20:00 of ``day`` in the active zone, widened to whole hours that
     cover any of ``bookings`` on that day."""
     zone = timezone.get_current_timezone()
@@ -152,17 +189,20 @@ def day_window(day: date, bookings: list[Booking]) -> tuple[datetime, datetime]:
         if b_start >= b_end:
             continue
         if b_start < start:
-            start = timezone.localtime(b_start, zone).replace(minute=0, second=0, microsecond=0)
+            local = timezone.localtime(b_start, zone)
+            start = local - timedelta(minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
         if b_end > end:
-            local_end = timezone.localtime(b_end, zone)
-            rounded = local_end.replace(minute=0, second=0, microsecond=0)
-            end = min(next_midnight, rounded + timedelta(hours=1) if rounded < local_end else rounded)
+            local = timezone.localtime(b_end, zone)
+            rounded = local - timedelta(minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+            if rounded < local:
+                rounded = (rounded.astimezone(UTC) + timedelta(hours=1)).astimezone(zone)
+            end = min(next_midnight, rounded)
     return start, end
 
 
 def build_day_timeline(
     day: date,
-    bookings: list[Booking],
+    bookings: list[Any],
     now: datetime | None = None,
     window: tuple[datetime, datetime] | None = None,
     grid: list[Column] | None = None,
@@ -172,32 +212,27 @@ def build_day_timeline(
     for all its rows)."""
     now = now or timezone.now()
     start, end = window or day_window(day, bookings)
-    total = (end - start).total_seconds()
+    start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+    total = (end_utc - start_utc).total_seconds()
     blocks = []
     for booking in bookings:
-        b_start, b_end = max(booking.start, start), min(booking.end, end)
+        b_start, b_end = max(booking.start, start_utc), min(booking.end, end_utc)
         if b_start < b_end:
-            blocks.append(
-                Block(
-                    booking,
-                    _percent(b_start, start, total),
-                    _percent(b_end, start, total) - _percent(b_start, start, total),
-                )
-            )
+            left = _percent(b_start, start_utc, total)
+            blocks.append(Block(booking, left, _percent(b_end, start_utc, total) - left))
     slots = []
     spans = sorted((b.start, b.end) for b in bookings)
     index = 0
     for column in grid or columns((start, end), now):
-        moment = column.end - timedelta(minutes=30)
-        while index < len(spans) and spans[index][1] <= moment:
+        while index < len(spans) and spans[index][1] <= column.start:
             index += 1
         busy = False
         for b_start, b_end in islice(spans, index, None):
             if b_start >= column.end:
                 break
-            if b_end > moment:
+            if b_end > column.start:
                 busy = True
                 break
-        slots.append(Slot(column, column.open and not busy))
-    now_left = _percent(now, start, total) if start <= now < end else None
+        slots.append(Slot(column, column.open and column.bookable and not busy))
+    now_left = _percent(now, start_utc, total) if start_utc <= now < end_utc else None
     return DayTimeline(day, start, end, blocks, slots, now_left)
