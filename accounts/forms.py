@@ -11,10 +11,16 @@ from booking_site.forms import model_field
 
 
 class TimezoneSelect(forms.Select):
-    """A select of IANA zones that the browser may preset to its own zone."""
+    """A select of IANA zones that the browser may preset to its own zone, with a
+    search box (static/js/site.js) over its 500-odd entries."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs={"data-detect-timezone": "1", **(attrs or {})})
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-searchable"] = str(_("Search time zones, e.g. Berlin"))
+        return context
 
 
 class SignupExtraForm(forms.Form):

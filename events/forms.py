@@ -21,7 +21,7 @@ class EventForm(SpanForm):
         empty_label=_("No room"),
         help_text=_("The room is booked for the event in the same step."),
     )
-    field_order = ["title", "description", "date", "start_time", "end_time", "room", "capacity"]
+    field_order = ["title", "description", "date", "start_time", "end_date", "end_time", "room", "capacity"]
 
     def __init__(self, *args: Any, current_room: Room | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ class EventCreateView(FormView):
 
     def get_initial(self) -> dict[str, Any]:
         tomorrow = timezone.localdate() + timedelta(days=1)
-        initial: dict[str, Any] = {"date": tomorrow, "start_time": time(10), "end_time": time(11)}
+        initial: dict[str, Any] = {"date": tomorrow, "start_time": time(10), "end_date": tomorrow, "end_time": time(11)}
         room = self.request.GET.get("room")
         if room and room.isdigit():
             initial["room"] = room
@@ -133,16 +133,14 @@ class EventEditView(ManagedEventMixin, FormView):
 
     def get_initial(self) -> dict[str, Any]:
         event = self.event
-        start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-        return {
-            "title": event.title,
-            "description": event.description,
-            "date": start.date(),
-            "start_time": start.time(),
-            "end_time": end.time(),
-            "capacity": event.capacity,
-            "room": event.room,
-        }
+        return EventForm.initial_for(
+            event.start,
+            event.end,
+            title=event.title,
+            description=event.description,
+            capacity=event.capacity,
+            room=event.room,
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from booking_site.forms import model_field
 from booking_site.spans import check_order, validate_day
 from rooms.models import Booking, Equipment, Room
+from rooms.timeline import wall_time_is_unique
 
 
 def local_datetime(day: date, moment: time) -> datetime:
     """``day`` at ``moment`` in the active time zone, refusing wall times that a
-    clock change skips."""
+    clock change skips, or repeats (they would not name one instant)."""
     zone = timezone.get_current_timezone()
     naive = datetime.combine(day, moment)
     aware = timezone.make_aware(naive, zone)
@@ -22,6 +23,12 @@ def local_datetime(day: date, moment: time) -> datetime:
             _("%(time)s does not exist on that day in your time zone (the clocks change)."),
             params={"time": moment.strftime("%H:%M")},
             code="nonexistent",
+        )
+    if not wall_time_is_unique(aware, zone):
+        raise forms.ValidationError(
+            _("%(time)s happens twice on that day in your time zone (the clocks go back); choose another time."),
+            params={"time": moment.strftime("%H:%M")},
+            code="ambiguous",
         )
     return aware
 
@@ -41,24 +48,27 @@ class TimeInput(forms.TimeInput):
 
 
 class SpanForm(forms.Form):
-    """A date with a start and an end time, typed in the user's own time zone;
-    ``cleaned_data`` gets the aware ``start`` and ``end``."""
+    """A start (date and time) and an end (date and time), typed in the person's
+    own time zone, so that a span may cross midnight; an empty end date is the
+    start's. ``cleaned_data`` gets the aware ``start`` and ``end``."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_day])
-    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
-    end_time = forms.TimeField(label=_("End"), widget=TimeInput())
+    date = forms.DateField(label=_("Start date"), widget=DateInput(), validators=[validate_day])
+    start_time = forms.TimeField(label=_("Start time"), widget=TimeInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput(), validators=[validate_day], required=False)
+    end_time = forms.TimeField(label=_("End time"), widget=TimeInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         day, start_time, end_time = data.get("date"), data.get("start_time"), data.get("end_time")
-        if day is None or start_time is None or end_time is None:
+        if day is None or start_time is None or end_time is None or "end_date" in self.errors:
             return data
+        end_day = data.get("end_date") or day
         try:
             data["start"] = local_datetime(day, start_time)
         except forms.ValidationError as error:
             self.add_error("start_time", error)
         try:
-            data["end"] = local_datetime(day, end_time)
+            data["end"] = local_datetime(end_day, end_time)
         except forms.ValidationError as error:
             self.add_error("end_time", error)
         if "start" in data and "end" in data:
@@ -68,12 +78,53 @@ class SpanForm(forms.Form):
                 self.add_error(None, error)
         return data
 
+    @staticmethod
+    def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
+        """The fields for [start, end) on the person's clock, the end's date its own."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        return {
+            "date": local_start.date(),
+            "start_time": local_start.time().replace(second=0, microsecond=0),
+            "end_date": local_end.date(),
+            "end_time": local_end.time().replace(second=0, microsecond=0),
+            **extra,
+        }
+
+    @classmethod
+    def initial_from_query(cls, query: Any, fallback: datetime, length: timedelta) -> dict[str, Any]:
+        """The prefill a link asks for (``date``, ``start``, ``end`` and ``end_date``
+        on the person's clock, as the timeline, the finder and the room page write
+        them), made whole: a start without an end gets ``length``; what cannot be
+        read falls back to ``fallback``."""
+        try:
+            day = date.fromisoformat(query["date"]) if "date" in query else None
+            start_time = time.fromisoformat(query["start"]) if "start" in query else None
+            end_time = time.fromisoformat(query["end"]) if "end" in query else None
+            end_day = date.fromisoformat(query["end_date"]) if "end_date" in query else None
+            if day is not None:
+                validate_day(day)
+            if end_day is not None:
+                validate_day(end_day)
+            start = local_datetime(day, start_time or time(9)) if day else None
+        except (ValueError, ValidationError):
+            return cls.initial_for(fallback, fallback + length)
+        if start is None:
+            return cls.initial_for(fallback, fallback + length)
+        if end_time is None:
+            return cls.initial_for(start, start + length)
+        end_day = end_day or (day if end_time > start.time() else day + timedelta(days=1))
+        try:
+            end = local_datetime(end_day, end_time)
+        except ValidationError:
+            end = start + length
+        return cls.initial_for(start, end if end > start else start + length)
+
 
 class BookingForm(SpanForm):
     """Title, date, start and end of a booking (and its room when editing)."""
 
     title = model_field(Booking, "title", label=_("Title"))
-    field_order = ["title", "room", "date", "start_time", "end_time"]
+    field_order = ["title", "room", "date", "start_time", "end_date", "end_time"]
 
     def __init__(self, *args: Any, with_room: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,18 +133,6 @@ class BookingForm(SpanForm):
                 label=_("Room"), queryset=Room.objects.active(), empty_label=None
             )
             self.order_fields(self.field_order)
-
-    @staticmethod
-    def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
-        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
-        if local_end.date() != local_start.date():
-            local_end = local_start.replace(hour=23, minute=59)
-        return {
-            "date": local_start.date(),
-            "start_time": local_start.time().replace(second=0, microsecond=0),
-            "end_time": local_end.time().replace(second=0, microsecond=0),
-            **extra,
-        }
 
 
 class RoomFilterForm(forms.Form):

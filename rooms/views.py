@@ -1,4 +1,3 @@
-import contextlib
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -114,14 +113,9 @@ class BookRoomView(FormView):
     def get_initial(self) -> dict[str, Any]:
         if self.request.method != "GET":
             return {}
-        start = next_free_slot(self.room)
-        initial = BookingForm.initial_for(start, start + timedelta(minutes=30))
-        for key, field in (("date", "date"), ("start", "start_time"), ("end", "end_time")):
-            raw = self.request.GET.get(key)
-            if raw:
-                with contextlib.suppress(ValueError):
-                    initial[field] = date.fromisoformat(raw) if key == "date" else time.fromisoformat(raw)
-        return initial
+        query = self.request.GET
+        fallback = next_free_slot(self.room) if "date" not in query else timezone.now()
+        return BookingForm.initial_from_query(query, fallback, timedelta(minutes=30))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -291,8 +285,10 @@ class FindRoomView(TemplateView):
                     data["date"], data["start"], data["end"], data["people"], data["equipment"]
                 )
             context["in_past"] = data["start"] < timezone.now()
+            end_day = data.get("end_date") or data["date"]
             context["book_query"] = (
-                f"date={data['date']:%Y-%m-%d}&start={data['start_time']:%H:%M}&end={data['end_time']:%H:%M}"
+                f"date={data['date']:%Y-%m-%d}&start={data['start_time']:%H:%M}"
+                f"&end_date={end_day:%Y-%m-%d}&end={data['end_time']:%H:%M}"
             )
         return context
 

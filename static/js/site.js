@@ -28,4 +28,42 @@
       if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // A span's end date follows its start date, keeping the span's length in days.
+  document.querySelectorAll("form").forEach(function (form) {
+    var start = form.querySelector("input[name=date]");
+    var end = form.querySelector("input[name=end_date]");
+    if (!start || !end) { return; }
+    var previous = start.value;
+    start.addEventListener("change", function () {
+      var from = Date.parse(previous), to = Date.parse(start.value), until = Date.parse(end.value);
+      if (!isNaN(from) && !isNaN(to) && !isNaN(until)) {
+        end.value = new Date(until + (to - from)).toISOString().slice(0, 10);
+      } else if (!isNaN(to)) {
+        end.value = start.value;
+      }
+      previous = start.value;
+    });
+  });
+  // A long list of choices (the time zones) gets a search box that narrows it.
+  document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+    var search = document.createElement("input");
+    search.type = "search";
+    search.className = "form-control form-control-sm mb-1";
+    search.placeholder = select.dataset.searchable;
+    search.setAttribute("aria-label", select.dataset.searchable);
+    select.parentNode.insertBefore(search, select);
+    var options = Array.prototype.slice.call(select.options);
+    search.addEventListener("input", function () {
+      var needle = search.value.trim().toLowerCase().replace(/ /g, "_");
+      var first = null;
+      options.forEach(function (option) {
+        var match = needle === "" || option.value.toLowerCase().indexOf(needle) !== -1 ||
+          option.textContent.toLowerCase().indexOf(needle) !== -1;
+        option.hidden = !match;
+        option.disabled = !match && !option.selected;
+        if (match && !first) { first = option; }
+      });
+      if (first && select.selectedOptions.length && select.selectedOptions[0].hidden) { select.value = first.value; }
+    });
+  });
 })();

@@ -25,6 +25,7 @@ def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
 def fill_booking(page, title: str, day: str, start: str, end: str) -> None:
     page.fill("input[name=title]", title)
     page.fill("input[name=date]", day)
+    page.fill("input[name=end_date]", day)
     page.fill("input[name=start_time]", start)
     page.fill("input[name=end_time]", end)
     page.click("#booking-form button[type=submit]")

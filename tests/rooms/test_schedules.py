@@ -108,7 +108,7 @@ class TestFinder:
             {"date": day, "start_time": "10:30", "end_time": "11:30", "people": 8, "equipment": ["video"]},
         )
         assert [room.name for room in response.context_data["rooms"]] == ["Mid", "Big"]
-        assert f"?date={day}&amp;start=10:30&amp;end=11:30" in response.content.decode()
+        assert f"?date={day}&amp;start=10:30&amp;end_date={day}&amp;end=11:30" in response.content.decode()
 
     def test_nearest_free_times_when_none_fits(self, employee_client):
         room = RoomFactory(name="Only", capacity=10)
