@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 
 def on_site(url: str) -> str:
@@ -21,6 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
         """A person signing up proves their address by mail, unlike one an admin adds."""
         user.signing_up = True
         return super().save_user(request, user, form, commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """In the language of the person the address belongs to, if they chose one."""
+        from accounts.models import User
+
+        owner = User.objects.filter(email__iexact=email).only("language").first()
+        with translation.override(owner.language if owner and owner.language else translation.get_language()):
+            super().send_mail(template_prefix, email, context)
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site(super().get_reset_password_from_key_url(key))

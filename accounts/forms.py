@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -36,7 +37,12 @@ class SignupExtraForm(forms.Form):
         self.fields["timezone"].initial = settings.TIME_ZONE
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        services.sign_up(user=user, name=self.cleaned_data["name"], timezone_name=self.cleaned_data["timezone"])
+        services.sign_up(
+            user=user,
+            name=self.cleaned_data["name"],
+            timezone_name=self.cleaned_data["timezone"],
+            language=translation.get_language() or "",
+        )
 
 
 class ProfileForm(forms.ModelForm):
@@ -44,7 +50,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "timezone"]
+        fields = ["name", "timezone", "language"]
 
 
 class WorkingWeekForm(forms.Form):

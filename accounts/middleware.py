@@ -1,12 +1,16 @@
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
 class UserTimezoneMiddleware:
-    """Activate the signed-in user's own time zone for the whole request."""
+    """Activate the signed-in person's own time zone and language for the whole
+    request (anonymous visitors get the language of their cookie or browser)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,6 +25,10 @@ class UserTimezoneMiddleware:
                 timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
+        language = getattr(user, "language", "") if tzname else ""
+        if language and language in LANGUAGE_CODES:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         try:
             return self.get_response(request)
         finally:

@@ -71,6 +71,14 @@ class User(AbstractUser):
         help_text=_("Times are shown and entered in this time zone."),
     )
 
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages and mails are in this language; empty follows the browser."),
+    )
+
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token, editable=False
     )

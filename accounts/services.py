@@ -22,7 +22,7 @@ from accounts.models import (
 )
 
 DayHours = tuple[time, time, time | None, time | None]
-PROFILE_FIELDS = ("name", "timezone")
+PROFILE_FIELDS = ("name", "timezone", "language")
 
 
 def give_default_working_hours(user: User) -> None:
@@ -66,10 +66,10 @@ def set_working_hours(*, user: User, week: dict[int, DayHours | None]) -> list[W
 
 
 def change_profile(*, user: User, **fields: Any) -> User:
-    """Change a person's own ``name`` and ``timezone``; nothing else is theirs to change here."""
+    """Change a person's own ``name``, ``timezone`` and ``language``; nothing else is theirs to change here."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationError(_("Only the name and the time zone can be changed here."), code="field")
+        raise ValidationError(_("Only the name, the time zone and the language can be changed here."), code="field")
     for key, value in fields.items():
         setattr(user, key, value)
     with transaction.atomic():
@@ -106,9 +106,10 @@ def delete_user(*, user: User, actor: User) -> None:
         ) from error
 
 
-def sign_up(*, user: User, name: str, timezone_name: str) -> User:
-    """Complete a new account made by allauth's sign-up with the person's name and zone."""
-    return change_profile(user=user, name=name, timezone=timezone_name)
+def sign_up(*, user: User, name: str, timezone_name: str, language: str = "") -> User:
+    """Complete a new account made by allauth's sign-up with the person's name,
+    zone and the language they signed up in."""
+    return change_profile(user=user, name=name, timezone=timezone_name, language=language)
 
 
 def set_password(*, user: User, password: str | None) -> User:

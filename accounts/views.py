@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -44,6 +45,8 @@ class ProfileView(TemplateView):
         form = ProfileForm(request.POST, instance=user)
         if form.is_valid():
             services.change_profile(user=user, **{name: form.cleaned_data[name] for name in services.PROFILE_FIELDS})
+            if user.language:
+                translation.activate(user.language)  # the confirmation in the language just chosen
             messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:profile")
         messages.error(request, _("Please correct the errors below."))

@@ -126,7 +126,7 @@ class MeSerializer(ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "timezone", "is_staff"]
+        fields = ["id", "email", "name", "timezone", "language", "is_staff"]
         read_only_fields = ["id", "email", "is_staff"]
 
 

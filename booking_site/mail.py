@@ -22,9 +22,9 @@ def deliver(message: EmailMessage) -> None:
 
 
 def message_for(recipient: User, subject_template: str, body_template: str, context: dict[str, Any]) -> EmailMessage:
-    """A mail to ``recipient`` with times shown in their own zone."""
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(recipient.timezone):
-        context = {**context, "recipient": recipient}
+    """A mail to ``recipient`` in their own language, with times in their own zone."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE), timezone.override(recipient.timezone):
+        context = {**context, "recipient": recipient, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         subject = one_line(render_to_string(subject_template, context))
         body = render_to_string(body_template, context)
     return EmailMessage(subject, body, to=[recipient.email])

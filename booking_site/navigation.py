@@ -49,6 +49,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     find = reverse("rooms:find")
     return {
+        "site_name": settings.SITE_NAME,
         "nav_items": [
             (item, item.is_active(path) and not (item.prefix == entries[0].prefix and path == find)) for item in entries
         ],

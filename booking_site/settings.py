@@ -216,10 +216,10 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Office booking <booking@localhost>")
+SITE_NAME = os.environ.get("SITE_NAME", "Office booking")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <booking@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
-SITE_NAME = os.environ.get("SITE_NAME", "Office booking")
 # One site, kept equal to SITE_URL and SITE_NAME after every migrate (accounts.site).
 SITE_ID = 1
 

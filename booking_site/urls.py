@@ -1,14 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-from django.views.i18n import set_language
 
 from booking_site import views
 
-admin.site.site_header = _("Office booking")
-admin.site.site_title = _("Office booking")
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -17,7 +13,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", views.switch_language, name="set_language"),
     path("api/", include("api.urls")),
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

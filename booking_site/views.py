@@ -1,7 +1,9 @@
+import contextlib
 import sys
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,12 +11,14 @@ from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.views import defaults, i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from accounts import services as account_services
 from events.models import Event, Invitation
 from rooms.models import Booking
 
@@ -64,6 +68,18 @@ class HomeView(TemplateView):
         )
         context["now"] = now
         return context
+
+
+@login_not_required
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language``, which also remembers the choice of a signed-in person
+    (their pages and mails follow it on every device)."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and check_for_language(language):
+        with contextlib.suppress(ValidationError):  # an old profile the rules now refuse keeps the cookie only
+            account_services.change_profile(user=request.user, language=language)
+    return response
 
 
 @login_not_required

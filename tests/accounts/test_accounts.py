@@ -115,10 +115,12 @@ def test_password_change(employee_client, employee, password):
 def test_profile_changes_name_and_time_zone(employee_client, employee):
     url = reverse("accounts:profile")
     assert employee_client.get(url).status_code == 200
-    response = employee_client.post(url, {"name": "Erin E.", "timezone": "America/New_York"}, follow=True)
-    assert "Your profile has been saved." in response.content.decode()
+    response = employee_client.post(
+        url, {"name": "Erin E.", "timezone": "America/New_York", "language": "ru"}, follow=True
+    )
+    assert "Профиль сохранён." in response.content.decode(), "the page answers in the language just chosen"
     employee.refresh_from_db()
-    assert (employee.name, employee.timezone) == ("Erin E.", "America/New_York")
+    assert (employee.name, employee.timezone, employee.language) == ("Erin E.", "America/New_York", "ru")
 
 
 def test_profile_refuses_an_unknown_time_zone(employee_client, employee):

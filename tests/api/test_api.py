@@ -392,8 +392,11 @@ class TestMe:
             "email": employee.email,
             "name": employee.name,
             "timezone": "Europe/Moscow",
+            "language": "",
             "is_staff": False,
         }
+        assert api.patch("/api/me/", {"language": "ru"}, format="json").json()["language"] == "ru"
+        assert api.patch("/api/me/", {"language": "xx"}, format="json").status_code == 400
         assert api.patch("/api/me/", {"timezone": "Asia/Tokyo"}, format="json").json()["timezone"] == "Asia/Tokyo"
         assert api.patch("/api/me/", {"timezone": "Mars/Base"}, format="json").status_code == 400
         assert api.patch("/api/me/", {"is_staff": True}, format="json").json()["is_staff"] is False

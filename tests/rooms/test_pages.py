@@ -2,6 +2,7 @@
 is one person's is shown to that person only."""
 
 import pytest
+from django.test import Client
 
 from rooms import services
 from tests.factories import BookingFactory, tomorrow_at
@@ -31,8 +32,13 @@ def test_my_blocks_are_marked_for_me_only(employee_client, other_client, employe
 def test_language_and_time_zone_follow_the_person(employee_client, employee, room):
     BookingFactory(room=room, start=tomorrow_at(10))
     assert ">10:00" in employee_client.get(_timeline()).content.decode()
-    employee_client.cookies["django_language"] = "ru"
+    employee_client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    employee.refresh_from_db()
+    assert employee.language == "ru", "the switcher remembers the person's language"
     assert "Следующий день" in employee_client.get(_timeline()).content.decode()
+    other_device = Client()
+    other_device.force_login(employee)
+    assert "Следующий день" in other_device.get(_timeline()).content.decode()
     employee.timezone = "Asia/Yekaterinburg"
     employee.save(update_fields=["timezone"])
     assert ">12:00" in employee_client.get(_timeline()).content.decode()
