@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
@@ -169,10 +170,18 @@ class GridBooking(NamedTuple):
     user_id: int
     holder_name: str
     holder_email: str
+    event_id: int | None = None
 
     @property
     def holder(self) -> str:
         return self.holder_name or self.holder_email
+
+    def allows(self, actor: "User", action: str = "change") -> bool:
+        """``Booking.refusal``, asked of the row without loading the booking."""
+        booking = Booking(pk=self.pk, room_id=self.room_id, user_id=self.user_id, start=self.start, end=self.end)
+        booking._state.adding = False
+        booking.known_event(self.event_id)
+        return booking.refusal(actor, action) is None
 
 
 def note_availability(rooms: list["Room"], now: datetime | None = None) -> None:
@@ -241,7 +250,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
     def for_grid(self) -> list[GridBooking]:
         """What timeline blocks show: the bookings' times and titles, their holders' names."""
-        fields = ("pk", "room_id", "start", "end", "title", "user_id", "user__name", "user__email")
+        fields = ("pk", "room_id", "start", "end", "title", "user_id", "user__name", "user__email", "event__id")
         return [GridBooking(*row) for row in self.values_list(*fields)]
 
 
@@ -300,7 +309,12 @@ class Booking(TimeSpan):
 
     def known_without_event(self) -> None:
         """Remember that this (new) booking holds no event's room, sparing the query."""
-        self._state.fields_cache[Booking.event.related.cache_name] = None  # type: ignore[attr-defined]
+        self.known_event(None)
+
+    def known_event(self, event_id: int | None) -> None:
+        """Remember which event (by id, or none) holds this booking's room, sparing the query."""
+        cached = SimpleNamespace(pk=event_id) if event_id is not None else None
+        self._state.fields_cache[Booking.event.related.cache_name] = cached  # type: ignore[attr-defined]
 
     def refusal(
         self, actor: "User", action: str = "change", now: datetime | None = None, *, for_event: bool = False

@@ -1,0 +1,119 @@
+"""The grid as the main way to book: click, drag, keyboard, a booking's details."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from rooms.models import Booking
+from tests.e2e.test_booking_flow import log_in
+from tests.factories import BookingFactory, RoomFactory, UserFactory, tomorrow_at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _span_on_form(page) -> tuple[str, str, str, str]:
+    return (
+        page.locator("input[name=date]").input_value(),
+        page.locator("input[name=start_time]").input_value(),
+        page.locator("input[name=end_date]").input_value(),
+        page.locator("input[name=end_time]").input_value(),
+    )
+
+
+def _drag(page, source, target) -> None:
+    box, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_a_click_books_that_half_hour_and_a_drag_books_the_span(live_server, new_page, shot, view):
+    room = RoomFactory(name="Beta", capacity=10)
+    user = UserFactory(email="grid@example.com")
+    day = (timezone.localdate() + timedelta(days=1)).isoformat()
+    page = new_page()
+    log_in(page, live_server.url, user.email)
+    grid = f"/timeline/?day={day}" if view == "day" else f"/rooms/{room.pk}/week/?day={day}"
+    page.goto(f"{live_server.url}{grid}")
+    page.click(f"a[data-slot='{day}T14:00']")
+    expect(page.locator("h1")).to_contain_text("Book Beta")
+    assert _span_on_form(page) == (day, "14:00", day, "14:30")
+    page.fill("input[name=title]", "One half hour")
+    page.click("#booking-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("Beta is booked")
+
+    page.goto(f"{live_server.url}{grid}")
+    _drag(page, page.locator(f"a[data-slot='{day}T10:00']"), page.locator(f"a[data-slot='{day}T11:30']"))
+    expect(page.locator("h1")).to_contain_text("Book Beta")
+    assert _span_on_form(page) == (day, "10:00", day, "12:00")
+    shot(page, f"{view}-drag-form")
+    page.fill("input[name=title]", "Dragged")
+    page.click("#booking-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("Beta is booked")
+    dragged = Booking.objects.get(title="Dragged")
+    assert dragged.end - dragged.start == timedelta(hours=2)
+    assert f"{timezone.localtime(dragged.start):%H:%M}" == "10:00"
+
+
+def test_a_drag_stops_at_a_booking_in_the_way(live_server, new_page):
+    room = RoomFactory(name="Gamma")
+    BookingFactory(room=room, start=tomorrow_at(11), end=tomorrow_at(12))
+    user = UserFactory(email="stop@example.com")
+    day = tomorrow_at(0).date().isoformat()
+    page = new_page()
+    log_in(page, live_server.url, user.email)
+    page.goto(f"{live_server.url}/timeline/?day={day}")
+    _drag(page, page.locator(f"a[data-slot='{day}T10:00']"), page.locator(f"a[data-slot='{day}T13:00']"))
+    assert _span_on_form(page) == (day, "10:00", day, "11:00")
+
+
+def test_open_my_booking_from_the_grid_and_cancel_it(live_server, new_page, shot):
+    room = RoomFactory(name="Delta")
+    me = UserFactory(name="Mia Mine", email="mia@example.com")
+    mine = BookingFactory(room=room, user=me, title="My sync", start=tomorrow_at(10), end=tomorrow_at(11))
+    BookingFactory(room=room, title="Their talk", start=tomorrow_at(13), end=tomorrow_at(14))
+    day = tomorrow_at(0).date().isoformat()
+    page = new_page()
+    log_in(page, live_server.url, me.email)
+    page.goto(f"{live_server.url}/timeline/?day={day}")
+    page.click(".timeline-block:has-text('Their talk')")
+    dialog = page.locator("#booking-details")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-field=title]")).to_have_text("Their talk")
+    expect(dialog.locator("[data-form=cancel]")).to_be_hidden()
+    dialog.locator("[data-close]").click()
+    page.click(".timeline-block:has-text('My sync')")
+    expect(dialog.locator("[data-field=when]")).to_have_text("10:00–11:00")
+    expect(dialog.locator("[data-field=holder]")).to_have_text("Mia Mine")
+    shot(page, "booking-details")
+    dialog.locator("[data-form=cancel] button").click()
+    expect(page.locator(".alert-success")).to_contain_text("has been cancelled")
+    mine.refresh_from_db()
+    assert mine.cancelled_at is not None
+
+
+def test_the_keyboard_moves_through_the_grid_and_books(live_server, new_page):
+    RoomFactory(name="Echo")
+    RoomFactory(name="Fox")
+    user = UserFactory(email="keys@example.com")
+    day = (timezone.localdate() + timedelta(days=1)).isoformat()
+    page = new_page()
+    log_in(page, live_server.url, user.email)
+    page.goto(f"{live_server.url}/timeline/?day={day}")
+    tab_stops = page.evaluate("document.querySelectorAll('#day-grid [tabindex=\"0\"]').length")
+    assert tab_stops == 1, "the grid is one tab stop"
+    page.focus("#day-grid [tabindex='0']")
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.dataset.slot")
+    assert focused == f"{day}T19:00"
+    assert page.evaluate("document.activeElement.closest('.grid-row').dataset.room") == "Fox"
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("Book Fox")
+    start = datetime.fromisoformat(f"{day}T19:00")
+    assert _span_on_form(page)[1:] == (f"{start:%H:%M}", day, "19:30")
