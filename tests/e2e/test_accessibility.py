@@ -4,8 +4,10 @@ its own .timeline-scroll). Plus the skip link, focus, and what an invitation
 offers for a full or cancelled event.
 
 axe-core comes bundled in axe-playwright-python (PyPI), so nothing is fetched
-at run time."""
+at run time; AXE_CORE_JS=/path/to/axe.min.js (say, from npm's axe-core) runs
+another build instead."""
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from tests.factories import BookingFactory, EventFactory, RoomFactory, UserFacto
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+AXE = Axe.from_file(os.environ["AXE_CORE_JS"]) if os.environ.get("AXE_CORE_JS") else Axe()
 LANGUAGES = ["en", "ru"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -182,6 +185,7 @@ class Browsing:
         self.world = world
         self.pages: dict[str, Any] = {}
         self.contexts: list[Any] = []
+        self.response: Any = None
         for user in world["users"].values():
             user.language = language
             user.save(update_fields=["language"])
@@ -205,7 +209,7 @@ class Browsing:
 
     def open(self, visit: Visit):
         page = self.page_for(visit.who)
-        page.goto(self.base + visit.path)
+        self.response = page.goto(self.base + visit.path)
         for selector, value in visit.fill:
             page.fill(selector, value)
         if visit.submit:
@@ -225,7 +229,7 @@ def violations(page, visit: Visit) -> list[str]:
     options: dict[str, Any] = {"resultTypes": ["violations"]}
     if visit.path.startswith("/api/docs/"):
         options["rules"] = {rule: {"enabled": False} for rule in DOCS_RULES_OFF}
-    found = Axe().run(page, options=options).response["violations"]
+    found = AXE.run(page, options=options).response["violations"]
     return [
         f"{visit.name} ({visit.path}): {violation['id']} [{violation['impact']}], {len(violation['nodes'])} at: "
         + "; ".join(f"{node['target']} {node['html'][:100]!r}" for node in violation["nodes"])
@@ -260,9 +264,12 @@ def test_error_pages_have_no_violations(browser, live_server, world, language, m
     """The 500 and 503 pages as the site's own handler serves them."""
     browsing = Browsing(browser, live_server, world, language, DESKTOP)
     problems: list[str] = []
-    failures = {"server error": RuntimeError("boom"), "database unavailable": OperationalError("no database")}
+    failures = {
+        "server error": (RuntimeError("boom"), 500),
+        "database unavailable": (OperationalError("no database"), 503),
+    }
     try:
-        for name, error in failures.items():
+        for name, (error, status) in failures.items():
 
             def fail(self, error=error, **kwargs):
                 raise error
@@ -270,6 +277,7 @@ def test_error_pages_have_no_violations(browser, live_server, world, language, m
             monkeypatch.setattr(site_views.HomeView, "get_context_data", fail)
             visit = Visit(name, "erin", "/")
             page = browsing.open(visit)
+            assert browsing.response.status == status
             expect(page.locator("h1")).to_be_visible()
             problems += violations(page, visit)
             lang = page.evaluate("document.documentElement.lang")
