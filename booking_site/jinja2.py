@@ -70,6 +70,27 @@ def hm(value: datetime | None) -> str:
     return "" if value is None else f"{local(value):%H:%M}"
 
 
+def days_between(start: datetime, end: datetime) -> int:
+    """How many calendar days after ``start``'s the day of ``end`` is, on the viewer's clock."""
+    return (local(end).date() - local(start).date()).days
+
+
+def end_hm(end: datetime, start: datetime) -> str:
+    """ "01:30 (+1 day)": the end's time, marked when it falls on a later day than the start."""
+    days = days_between(start, end)
+    return f"{hm(end)} {plural('days_later', days)}" if days > 0 else hm(end)
+
+
+def moment(value: datetime, now: datetime | None = None) -> str:
+    """A time near now: "14:30" today, "tomorrow 00:30", else the date and time."""
+    days = days_between(now or timezone.now(), value)
+    if days == 0:
+        return hm(value)
+    if days == 1:
+        return gettext("tomorrow %(time)s") % {"time": hm(value)}
+    return f"{date_filter(value, 'j M')}, {hm(value)}"
+
+
 def pagination_query(request: HttpRequest, page_key: str = "page") -> str:
     """The page's query string without ``page_key``, ready for ``page_key=N`` to follow."""
     query = request.GET.copy()
@@ -83,6 +104,7 @@ PLURALS: dict[str, Callable[[int], str]] = {
     "seats": lambda n: ngettext("%(capacity)s seat", "%(capacity)s seats", n) % {"capacity": n},
     "rooms_free": lambda n: ngettext("%(counter)s room is free", "%(counter)s rooms are free", n) % {"counter": n},
     "registered": lambda n: ngettext("%(counter)s registered", "%(counter)s registered", n) % {"counter": n},
+    "days_later": lambda n: ngettext("(+%(days)s day)", "(+%(days)s days)", n) % {"days": n},
     "coming": lambda n: ngettext("%(counter)s person is coming", "%(counter)s people are coming", n) % {"counter": n},
 }
 
@@ -109,5 +131,14 @@ def environment(**options: Any) -> Environment:
             "slots_html": slots_html,
         }
     )
-    env.filters.update({"date": date_filter, "hm": hm, "capfirst": capfirst, "linebreaks": linebreaks_filter})
+    env.filters.update(
+        {
+            "date": date_filter,
+            "hm": hm,
+            "end_hm": end_hm,
+            "moment": moment,
+            "capfirst": capfirst,
+            "linebreaks": linebreaks_filter,
+        }
+    )
     return env

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from booking_site.navigation import site_name
 from booking_site.text import one_line
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def deliver(message: EmailMessage) -> None:
 def message_for(recipient: User, subject_template: str, body_template: str, context: dict[str, Any]) -> EmailMessage:
     """A mail to ``recipient`` in their own language, with times in their own zone."""
     with translation.override(recipient.language or settings.LANGUAGE_CODE), timezone.override(recipient.timezone):
-        context = {**context, "recipient": recipient, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+        context = {**context, "recipient": recipient, "site_name": site_name(), "site_url": settings.SITE_URL}
         subject = one_line(render_to_string(subject_template, context))
         body = render_to_string(body_template, context)
     return EmailMessage(subject, body, to=[recipient.email])

@@ -8,7 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import get_language_info, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language_info, gettext, gettext_lazy, gettext_noop, pgettext_lazy
+
+DEFAULT_SITE_NAME = gettext_noop("Office booking")
+
+
+def site_name() -> str:
+    """``SITE_NAME`` in the active language: the default name is translated, a
+    name an office chose is shown as written."""
+    return gettext(settings.SITE_NAME)
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     find = reverse("rooms:find")
     return {
-        "site_name": settings.SITE_NAME,
+        "site_name": site_name(),
         "nav_items": [
             (item, item.is_active(path) and not (item.prefix == entries[0].prefix and path == find)) for item in entries
         ],

@@ -177,7 +177,7 @@ class FinderForm(SpanForm):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
-    field_order = ["date", "start_time", "end_time", "people", "equipment"]
+    field_order = ["date", "start_time", "end_date", "end_time", "people", "equipment"]
 
 
 class UsageReportForm(forms.Form):
@@ -188,7 +188,7 @@ class UsageReportForm(forms.Form):
         queryset=Room.objects.order_by("name"),
         required=False,
         help_text=_("Leave empty for every room."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def clean(self) -> dict[str, Any]:

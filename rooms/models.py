@@ -131,7 +131,8 @@ class Room(models.Model):
 
     def availability(self, now: datetime | None = None) -> tuple[bool, datetime | None]:
         """(free now?, until when): busy until the end of the run of back-to-back
-        bookings that holds the room now, or free until the next booking today.
+        bookings that holds the room now, or free until the next booking (within
+        the 24 hours ``note_availability`` reads).
 
         Reads ``bookings_today`` from ``note_availability``.
         """
@@ -186,14 +187,15 @@ class GridBooking(NamedTuple):
 
 def note_availability(rooms: list["Room"], now: datetime | None = None) -> None:
     """Set ``is_free`` and ``until`` on each room from one query for the standing
-    bookings between now and the end of today (in the active time zone)."""
+    bookings of the next 24 hours: late in the evening the next booking is often
+    tomorrow morning, and "free now" should say until when."""
     now = now or timezone.now()
-    day_end = (timezone.localtime(now) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    horizon = now + timedelta(hours=24)
     today: dict[int, list[Span]] = {room.pk: [] for room in rooms}
     spans = (
         Booking.objects.active()
         .filter(room__in=list(today))
-        .touching(now, day_end)
+        .touching(now, horizon)
         .order_by("start")
         .values_list("room_id", "start", "end")
     )

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from booking_site.spans import EARLIEST_DAY, LATEST_DAY, format_span
 from rooms import google_sheets, reports, services
-from rooms.finder import free_rooms_query, nearest_free_times
+from rooms.finder import fitting_rooms, free_rooms_query, nearest_free_times
 from rooms.forms import (
     BookingForm,
     FinderForm,
@@ -281,9 +281,16 @@ class FindRoomView(TemplateView):
             page = Paginator(rooms, self.paginate_by).get_page(self.request.GET.get("page"))
             context["page_obj"], context["rooms"] = page, list(page.object_list)
             if not context["rooms"]:
-                context["suggestions"] = nearest_free_times(
-                    data["date"], data["start"], data["end"], data["people"], data["equipment"]
+                context["too_few_seats"] = not fitting_rooms(data["people"], []).exists()
+                context["missing_equipment"] = not context["too_few_seats"] and not (
+                    fitting_rooms(data["people"], data["equipment"]).exists()
                 )
+                if context["too_few_seats"]:
+                    context["largest"] = Room.objects.active().aggregate(seats=Max("capacity"))["seats"] or 0
+                elif not context["missing_equipment"]:
+                    context["suggestions"] = nearest_free_times(
+                        data["date"], data["start"], data["end"], data["people"], data["equipment"]
+                    )
             context["in_past"] = data["start"] < timezone.now()
             end_day = data.get("end_date") or data["date"]
             context["book_query"] = (

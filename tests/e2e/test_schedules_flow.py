@@ -82,3 +82,25 @@ def test_admin_downloads_the_usage_report(live_server, new_page, shot):
         sheet = load_workbook(io.BytesIO(saved.read())).active
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]}
     assert rows["Reported"][3] == 1 and rows["Reported"][4] == 2.0
+
+
+def test_report_rooms_are_ticked_from_a_filtered_list(live_server, new_page):
+    for name in ("Alder", "Birch", "Cedar hall", "Cedar nook"):
+        room = RoomFactory(name=name)
+        start = timezone.now() - timedelta(days=1)
+        BookingFactory(room=room, start=start, end=start + timedelta(hours=1))
+    admin = UserFactory(email="picker@example.com", is_staff=True, is_superuser=True)
+    page = new_page()
+    log_in(page, live_server.url, admin.email)
+    page.click("nav >> text=Reports")
+    page.fill("#report-rooms-filter", "cedar")
+    expect(page.locator("#report-rooms [data-filter-item]:visible")).to_have_count(2)
+    page.check("#report-rooms label:has-text('Cedar nook')")
+    page.fill("#report-rooms-filter", "birch")
+    page.check("#report-rooms label:has-text('Birch')")
+    page.click("#report-form button[type=submit]")
+    table = page.locator("#usage-table tbody")
+    expect(table).to_contain_text("Cedar nook")
+    expect(table).to_contain_text("Birch")
+    expect(table).not_to_contain_text("Alder")
+    expect(table).not_to_contain_text("Cedar hall")

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -150,18 +150,20 @@ def test_rooms_with_equipment_matches_every_code():
     assert list(Room.objects.with_equipment(["video", "projector"])) == [both]
 
 
-def test_availability_follows_back_to_back_bookings(room):
-    now = timezone.now()
+def _late_evening():
+    """23:30 tomorrow on the active clock: the next booking is usually the next day."""
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 23, 30))
+
+
+def test_availability_follows_back_to_back_bookings_past_midnight(room):
+    now = _late_evening()
     user = UserFactory()
     BookingFactory(room=room, user=user, start=now - timedelta(minutes=10), end=now + timedelta(minutes=20))
     BookingFactory(room=room, user=user, start=now + timedelta(minutes=20), end=now + timedelta(minutes=50))
     BookingFactory(room=room, user=user, start=now + timedelta(hours=2), end=now + timedelta(hours=3))
     note_availability([room], now)
-    is_free, until = room.is_free, room.until
-    assert not is_free
-    local_now = timezone.localtime(now)
-    if (local_now + timedelta(minutes=50)).date() == local_now.date():
-        assert until == now + timedelta(minutes=50)
+    assert (room.is_free, room.until) == (False, now + timedelta(minutes=50))
 
 
 def _availability(room, now):
@@ -169,11 +171,13 @@ def _availability(room, now):
     return room.is_free, room.until
 
 
-def test_availability_of_a_free_room_names_the_next_booking_today(room):
-    now = timezone.now()
+def test_a_free_room_names_its_next_booking_even_tomorrow(room):
+    now = _late_evening()
     assert _availability(room, now) == (True, None)
-    local = timezone.localtime(now)
-    soon = now + timedelta(minutes=5)
-    if timezone.localtime(soon + timedelta(minutes=30)).date() == local.date():
-        BookingFactory(room=room, start=soon, end=soon + timedelta(minutes=30))
-        assert _availability(room, now) == (True, soon)
+    morning = now + timedelta(hours=9, minutes=30)
+    BookingFactory(room=room, start=morning, end=morning + timedelta(hours=1))
+    assert _availability(room, now) == (True, morning)
+    BookingFactory(room=room, start=now + timedelta(minutes=5), end=now + timedelta(minutes=35))
+    assert _availability(room, now) == (True, now + timedelta(minutes=5))
+    BookingFactory(room=room, start=now + timedelta(days=2), end=now + timedelta(days=2, hours=1))
+    assert _availability(room, now + timedelta(hours=11)) == (True, None), "only the next 24 hours are read"

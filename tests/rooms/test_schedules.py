@@ -125,6 +125,31 @@ class TestFinder:
         ]
         assert "Nearest free times" in response.content.decode()
 
+    def test_when_no_room_is_big_enough_or_equipped_it_says_so(self, employee_client):
+        RoomFactory(name="Small", capacity=6, equipment=["whiteboard"])
+        RoomFactory(name="Medium", capacity=12, equipment=[])
+        day = tomorrow_at(0).date().isoformat()
+        span = {"date": day, "start_time": "11:00", "end_time": "12:00"}
+        page = employee_client.get(reverse("rooms:find"), span | {"people": 40})
+        assert "No room seats 40 people: the largest seats 12." in page.content.decode()
+        assert "suggestions" not in page.context_data
+        page = employee_client.get(reverse("rooms:find"), span | {"people": 8, "equipment": ["whiteboard"]})
+        assert "No room for 8 people has all of the equipment you chose." in page.content.decode()
+        page = employee_client.get(reverse("rooms:find"), span | {"people": 4, "equipment": ["whiteboard"]})
+        assert [room.name for room in page.context_data["rooms"]] == ["Small"]
+        assert "finder-none-fit" not in page.content.decode()
+
+    def test_an_overnight_search_books_overnight(self, employee_client):
+        RoomFactory(name="Late", capacity=6)
+        day = tomorrow_at(0).date()
+        after = (day + timedelta(days=1)).isoformat()
+        page = employee_client.get(
+            reverse("rooms:find"),
+            {"date": day.isoformat(), "start_time": "23:00", "end_date": after, "end_time": "01:00", "people": 2},
+        )
+        assert [room.name for room in page.context_data["rooms"]] == ["Late"]
+        assert f"start=23:00&amp;end_date={after}&amp;end=01:00" in page.content.decode()
+
     def test_bad_input_is_a_form_error(self, employee_client):
         response = employee_client.get(reverse("rooms:find"), {"date": "soon", "start_time": "x", "people": 0})
         assert response.status_code == 200 and response.context_data["form"].errors
