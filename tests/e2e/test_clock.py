@@ -1,6 +1,7 @@
 """Times as a person's clock shows them: overnight spans and the days the clocks change."""
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,7 +76,7 @@ def test_the_day_the_clocks_change_draws_real_hours(live_server, new_page, shot,
     log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/timeline/?day={day}")
     header = page.locator("#day-grid .grid-row").first.locator(".timeline-hours span")
-    marks = header.all_inner_texts()
+    marks = header.all_text_contents()
     slots = page.locator("#day-grid a[data-slot]").evaluate_all("els => els.map(e => e.dataset.slot)")
     if forward:
         assert hour not in marks and f"{day}T{hour}" not in slots and f"{day}T{hour[:2]}:30" not in slots
@@ -87,3 +88,35 @@ def test_the_day_the_clocks_change_draws_real_hours(live_server, new_page, shot,
     four = header.nth(marks.index("04:00")).bounding_box()
     assert abs(block["x"] + block["width"] - (four["x"] + four["width"] / 2)) < 3, "the booking ends at the 04:00 mark"
     shot(page, f"dst-{case.replace(' ', '-')}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_hour_labels_never_overlap_on_a_whole_day(live_server, new_page, width):
+    """A booking at 00:30 and one at 23:00 stretch the day view to 24 hours; on the
+    room page of a phone even the usual 12 hours are narrow."""
+    room = RoomFactory(name="All day", capacity=4)
+    user = UserFactory(email="allday@example.com")
+    day = timezone.localdate() + timedelta(days=1)
+    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    BookingFactory(room=room, start=midnight + timedelta(minutes=30), end=midnight + timedelta(hours=1))
+    BookingFactory(room=room, start=midnight + timedelta(hours=23), end=midnight + timedelta(hours=24))
+    page = new_page()
+    log_in(page, live_server.url, user.email)
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in (
+        f"/timeline/?day={day}",
+        f"/rooms/{room.pk}/?day={day}",
+        f"/rooms/{room.pk}/?day={day + timedelta(days=1)}",
+    ):
+        page.goto(live_server.url + path)
+        boxes = (
+            page.locator(".timeline-hours")
+            .first.locator("span")
+            .evaluate_all(
+                """spans => spans.filter(s => getComputedStyle(s).visibility !== 'hidden')
+                .map(s => { const r = s.getBoundingClientRect(); return [s.textContent, r.left, r.right]; })"""
+            )
+        )
+        assert len(boxes) >= 6, (path, boxes)
+        for (name, _left, right), (following, left, _right) in pairwise(boxes):
+            assert right + 2 <= left, f"{path}: {name} and {following} overlap at {width} px"
