@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from rooms.models import Booking
@@ -87,7 +88,9 @@ def test_open_my_booking_from_the_grid_and_cancel_it(live_server, new_page, shot
     expect(dialog.locator("[data-form=cancel]")).to_be_hidden()
     dialog.locator("[data-close]").click()
     page.click(".timeline-block:has-text('My sync')")
-    expect(dialog.locator("[data-field=when]")).to_have_text("10:00–11:00")
+    expect(dialog.locator("[data-field=when]")).to_have_text(
+        f"{tomorrow_at(0):%a}, {date_format(tomorrow_at(0).date(), 'DATE_FORMAT')}, 10:00–11:00"
+    )
     expect(dialog.locator("[data-field=holder]")).to_have_text("Mia Mine")
     shot(page, "booking-details")
     dialog.locator("[data-form=cancel] button").click()
