@@ -55,7 +55,7 @@ class TestTimeline:
         start = timezone.localtime(strip.start, ZoneInfo("Asia/Tokyo"))
         assert start.hour == 8
         assert block.left == pytest.approx(7 / 12 * 100, abs=0.01)  # 15:00 Tokyo, 7 hours after 08:00
-        assert ">15:00</span> Tokyo view" in response.content.decode()
+        assert '>15:00</span><span class="timeline-block-title">Tokyo view' in response.content.decode()
 
     def test_day_view_lists_every_active_room_and_links_free_slots(self, employee_client):
         RoomFactory(name="Alpha")
