@@ -17,10 +17,11 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 install: $(BIN)/activate
 
+# The site, a task worker and the scheduler together (honcho, Procfile); one Ctrl-C stops all.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" RUN_ADDR=$(HOST):$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)

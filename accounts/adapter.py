@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -24,12 +25,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """In the language of the person the address belongs to, if they chose one."""
+        """Written now, in the language of the person the address belongs to (if
+        they chose one), and sent by a worker like every other mail."""
         from accounts.models import User
+        from notifications.models import OutgoingMail
+        from notifications.services import queue_mail
 
-        owner = User.objects.filter(email__iexact=email).only("language").first()
+        owner = User.objects.filter(email__iexact=email).only("language", "email").first()
         with translation.override(owner.language if owner and owner.language else translation.get_language()):
-            super().send_mail(template_prefix, email, context)
+            message = self.render_mail(template_prefix, email, context)
+        stored = {
+            "subject": message.subject,
+            "body": message.body,
+            "from_email": message.from_email,
+            "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        }
+        with transaction.atomic():
+            queue_mail(kind=OutgoingMail.Kind.ACCOUNT, recipient=owner, to=email, message=stored)
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site(super().get_reset_password_from_key_url(key))

@@ -1,4 +1,3 @@
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -9,17 +8,6 @@ from django.utils import timezone, translation
 from accounts.models import User
 from booking_site.navigation import site_name
 from booking_site.text import one_line
-
-logger = logging.getLogger(__name__)
-
-
-def deliver(message: EmailMessage) -> None:
-    """Send after the change it reports was committed: whatever the mail does, the
-    person's request has succeeded, so a failure is logged, never raised."""
-    try:
-        message.send()
-    except Exception:
-        logger.exception("Could not send %r to %s", message.subject, message.to)
 
 
 def message_for(recipient: User, subject_template: str, body_template: str, context: dict[str, Any]) -> EmailMessage:

@@ -58,9 +58,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "rooms",
     "events",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -217,8 +220,11 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SITE_NAME = os.environ.get("SITE_NAME", "Office booking")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <booking@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"{SITE_NAME} <booking@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that accepts a connection and never answers costs a worker this
+# many seconds per step, never forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # One site, kept equal to SITE_URL and SITE_NAME after every migrate (accounts.site).
 SITE_ID = 1
@@ -293,6 +299,25 @@ SPECTACULAR_SETTINGS = {
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 if BENCH_ENDPOINTS:
     MIDDLEWARE.insert(0, "booking_site.bench.QueryCountMiddleware")
+
+# Background work (Django's tasks framework through the django-tasks backport):
+# the database backend by default (`manage.py db_worker`), RQ on Redis with
+# REDIS_URL (`manage.py rqworker --with-scheduler default`); TASK_BACKEND=immediate
+# runs each task in the process that enqueues it (tests, one-off scripts).
+TASK_BACKEND = os.environ.get("TASK_BACKEND", "rq" if REDIS_URL else "db")
+TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default"]}}
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# Sent mails and finished task results are kept this long (failed mails stay).
+FINISHED_WORK_KEEP_DAYS = int(os.environ.get("FINISHED_WORK_KEEP_DAYS", "14"))
+# `manage.py queue_health` fails when a due mail has waited longer than this.
+QUEUE_MAX_WAIT_SECONDS = int(os.environ.get("QUEUE_MAX_WAIT_SECONDS", "300"))
 
 # Booking rules (see rooms.models.Booking.clean).
 BOOKING_MIN_MINUTES = int(os.environ.get("BOOKING_MIN_MINUTES", "15"))

@@ -1,6 +1,14 @@
 #!/bin/sh
+# One image, three roles: web (default), worker (the task backend's worker) and
+# scheduler (enqueues the periodic jobs). Only web migrates and collects static files.
 set -e
 python manage.py wait_for_db --timeout "${DB_WAIT_SECONDS:-60}"
+case "${1:-web}" in
+    worker) exec python manage.py run_worker ;;
+    scheduler) exec python manage.py run_scheduler ;;
+    web) ;;
+    *) exec "$@" ;;
+esac
 python manage.py migrate --noinput
 python manage.py collectstatic --noinput --verbosity 0
 exec gunicorn booking_site.wsgi:application \

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.worktime import working_hours_problem
-from booking_site.mail import deliver, message_for
+from booking_site.mail import message_for
 from events.models import Event, Invitation, Registration
+from notifications.models import OutgoingMail
+from notifications.services import queue_mail
 from rooms import services as room_services
 from rooms.models import Room
 
@@ -192,7 +195,7 @@ def invite(*, event: Event, invited_by: User, invitees: Iterable[User]) -> Invit
                 result.refused.append((invitee, [_("This person has already been invited to this event.")]))
             else:
                 result.sent.append(invitation)
-                transaction.on_commit(lambda invitation=invitation: _mail_invitation(invitation))
+                queue_mail(kind=OutgoingMail.Kind.INVITATION, recipient=invitee, object_id=invitation.pk)
     return result
 
 
@@ -207,7 +210,7 @@ def _respond(invitation: Invitation, actor: User, status: str) -> Invitation:
         current.status = status
         current.responded_at = timezone.now()
         current.save(update_fields=["status", "responded_at"])
-        transaction.on_commit(lambda: _mail_answer(current))
+        queue_mail(kind=OutgoingMail.Kind.ANSWER, recipient=current.invited_by, object_id=current.pk)
     return current
 
 
@@ -226,12 +229,13 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _mail(to: User, subject_template: str, body_template: str, context: dict) -> None:
-    deliver(message_for(to, subject_template, body_template, context))
-
-
-def _mail_invitation(invitation: Invitation) -> None:
-    _mail(
+def invitation_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
+    """The invitee's mail, as the invitation stands when it is sent (none once it
+    was answered or its event cancelled)."""
+    invitation = Invitation.objects.select_related("event", "invitee", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.event.cancelled_at:
+        return None
+    return message_for(
         invitation.invitee,
         "events/email/invitation_subject.txt",
         "events/email/invitation_body.txt",
@@ -239,8 +243,12 @@ def _mail_invitation(invitation: Invitation) -> None:
     )
 
 
-def _mail_answer(invitation: Invitation) -> None:
-    _mail(
+def answer_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
+    """The inviter's mail that their invitation was accepted or declined."""
+    invitation = Invitation.objects.select_related("event", "invitee", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or invitation.status == Invitation.Status.PENDING:
+        return None
+    return message_for(
         invitation.invited_by,
         "events/email/answer_subject.txt",
         "events/email/answer_body.txt",

@@ -6,12 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from booking_site.mail import deliver, message_for
+from booking_site.mail import message_for
+from notifications.models import OutgoingMail
+from notifications.services import queue_mail
 from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
@@ -69,10 +72,11 @@ def book_room(
     notify: bool = True,
 ) -> Booking:
     """Book ``room`` for ``user`` over [start, end); the holder gets a confirmation with an .ics."""
-    booking = _save(Booking(room=room, user=user, title=title, start=start, end=end))
-    booking.known_without_event()
-    if notify:
-        transaction.on_commit(lambda: mail_booking(booking, "booked"))
+    with transaction.atomic():
+        booking = _save(Booking(room=room, user=user, title=title, start=start, end=end))
+        booking.known_without_event()
+        if notify:
+            _queue_mail(booking, OutgoingMail.Kind.BOOKING_BOOKED)
     return booking
 
 
@@ -93,7 +97,7 @@ def change_booking(
         _refuse(current.refusal(actor, "change"))
         _apply(current, title=title, room=room, start=start, end=end)
         if notify:
-            transaction.on_commit(lambda: mail_booking(current, "changed"))
+            _queue_mail(current, OutgoingMail.Kind.BOOKING_CHANGED)
     return current
 
 
@@ -104,7 +108,7 @@ def cancel_booking(*, booking: Booking, actor: User, notify: bool = True) -> Boo
         _refuse(current.refusal(actor, "cancel"))
         _cancel(current)
         if notify:
-            transaction.on_commit(lambda: mail_booking(current, "cancelled"))
+            _queue_mail(current, OutgoingMail.Kind.BOOKING_CANCELLED)
     booking.cancelled_at = current.cancelled_at
     return current
 
@@ -201,10 +205,28 @@ def delete_room(*, room: Room, actor: User) -> None:
         room.delete()
 
 
-def mail_booking(booking: Booking, kind: str) -> None:
-    """Tell the holder that ``booking`` was booked, changed or cancelled, with the .ics attached."""
+def _queue_mail(booking: Booking, kind: str) -> None:
+    queue_mail(kind=kind, recipient=booking.user, object_id=booking.pk)
+
+
+MAIL_KINDS = {
+    OutgoingMail.Kind.BOOKING_BOOKED: "booked",
+    OutgoingMail.Kind.BOOKING_CHANGED: "changed",
+    OutgoingMail.Kind.BOOKING_CANCELLED: "cancelled",
+}
+
+
+def booking_mail(booking_id: int, kind: str) -> EmailMessage | None:
+    """The holder's mail that a booking was booked, changed or cancelled, with the
+    .ics attached, as the booking stands when it is sent. None when the booking
+    is gone, or was cancelled before a "booked"/"changed" mail went out (the
+    "cancelled" one says all)."""
+    booking = Booking.objects.select_related("room", "user").filter(pk=booking_id).first()
+    word = MAIL_KINDS[kind]
+    if booking is None or (booking.cancelled_at is not None and word != "cancelled"):
+        return None
     holder = booking.user
-    context = {"booking": booking, "kind": kind, "url": settings.SITE_URL.rstrip("/")}
+    context = {"booking": booking, "kind": word, "url": settings.SITE_URL.rstrip("/")}
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
     message.attach(f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), "text/calendar")
-    deliver(message)
+    return message

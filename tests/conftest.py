@@ -10,6 +10,18 @@ def _english_and_moscow(settings):
     settings.TIME_ZONE = "Europe/Moscow"
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_where_enqueued(request, settings):
+    """Most tests see a mail as soon as its change commits: each task runs where it is
+    enqueued. Tests of the task engine itself (marked ``worker``) keep the real
+    backend and run a worker."""
+    if "worker" not in request.keywords:
+        settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture(autouse=True)
 def _fresh_api_limits():
     """Each test starts with the API's rate limits uncounted."""

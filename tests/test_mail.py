@@ -76,27 +76,29 @@ def test_invitation_and_answer_each_in_their_readers_language(django_capture_on_
     _check(to_organizer, russian=False)
 
 
-def test_password_reset_mail_in_the_owners_language_on_site_url():
+def test_password_reset_mail_in_the_owners_language_on_site_url(django_capture_on_commit_callbacks):
     owner = UserFactory(language="ru")
-    Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        reverse("account_reset_password"), {"email": owner.email}, HTTP_HOST="10.0.0.5:8101"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(HTTP_ACCEPT_LANGUAGE="en").post(
+            reverse("account_reset_password"), {"email": owner.email}, HTTP_HOST="10.0.0.5:8101"
+        )
     [message] = mail.outbox
     _check(message, russian=True)
 
 
-def test_sign_up_confirmation_on_site_url_named_after_the_site():
-    Client(HTTP_ACCEPT_LANGUAGE="ru").post(
-        reverse("account_signup"),
-        {
-            "email": "new@example.com",
-            "password1": "a-long-unusual-password-42",
-            "password2": "a-long-unusual-password-42",
-            "name": "Nova",
-            "timezone": "UTC",
-        },
-        HTTP_HOST="127.0.0.1:8101",
-    )
+def test_sign_up_confirmation_on_site_url_named_after_the_site(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(HTTP_ACCEPT_LANGUAGE="ru").post(
+            reverse("account_signup"),
+            {
+                "email": "new@example.com",
+                "password1": "a-long-unusual-password-42",
+                "password2": "a-long-unusual-password-42",
+                "name": "Nova",
+                "timezone": "UTC",
+            },
+            HTTP_HOST="127.0.0.1:8101",
+        )
     [message] = mail.outbox
     _check(message, russian=True)
     assert "127.0.0.1:8101" not in message.subject + message.body

@@ -40,17 +40,18 @@ def test_unknown_time_zone_is_refused():
     assert "timezone" in caught.value.message_dict
 
 
-def test_signup_with_name_and_time_zone_then_login(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "newbie@example.com",
-            "password1": "a-long-unusual-password-42",
-            "password2": "a-long-unusual-password-42",
-            "name": "Nina Newbie",
-            "timezone": "Asia/Novosibirsk",
-        },
-    )
+def test_signup_with_name_and_time_zone_then_login(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "newbie@example.com",
+                "password1": "a-long-unusual-password-42",
+                "password2": "a-long-unusual-password-42",
+                "name": "Nina Newbie",
+                "timezone": "Asia/Novosibirsk",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(email="newbie@example.com")
@@ -66,11 +67,12 @@ def test_signup_with_name_and_time_zone_then_login(client):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_signup_answers_the_same_for_a_taken_address(client, employee):
+def test_signup_answers_the_same_for_a_taken_address(client, employee, django_capture_on_commit_callbacks):
     """No one learns from the sign-up page who has an account: the owner gets a mail instead."""
     fields = {"password1": "a-long-unusual-password-42", "password2": "a-long-unusual-password-42", "name": "X"}
-    taken = client.post(reverse("account_signup"), {**fields, "email": employee.email, "timezone": "UTC"})
-    fresh = Client().post(reverse("account_signup"), {**fields, "email": "fresh@example.com", "timezone": "UTC"})
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(reverse("account_signup"), {**fields, "email": employee.email, "timezone": "UTC"})
+        fresh = Client().post(reverse("account_signup"), {**fields, "email": "fresh@example.com", "timezone": "UTC"})
     assert taken.status_code == fresh.status_code == 302
     assert taken["Location"] == fresh["Location"]
     assert User.objects.filter(email__iexact=employee.email).count() == 1
@@ -95,8 +97,9 @@ def test_wrong_password_is_refused(client, employee):
     assert "not correct" in response.content.decode()
 
 
-def test_password_reset_sends_mail(client, employee):
-    response = client.post(reverse("account_reset_password"), {"email": employee.email})
+def test_password_reset_sends_mail(client, employee, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": employee.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert employee.email in mail.outbox[0].to
