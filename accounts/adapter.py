@@ -1,6 +1,7 @@
 """allauth's adapter: every link it mails points at ``SITE_URL``, whatever Host
 header the request that asked for it carried."""
 
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
+
+from booking_site.navigation import site_name
 
 
 def on_site(url: str) -> str:
@@ -33,6 +36,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
         owner = User.objects.filter(email__iexact=email).only("language", "email").first()
         with translation.override(owner.language if owner and owner.language else translation.get_language()):
+            site = context.get("current_site")
+            if site is not None:
+                context = {**context, "current_site": SimpleNamespace(domain=site.domain, name=site_name())}
             message = self.render_mail(template_prefix, email, context)
         stored = {
             "subject": message.subject,
@@ -42,6 +48,10 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         with transaction.atomic():
             queue_mail(kind=OutgoingMail.Kind.ACCOUNT, recipient=owner, to=email, message=stored)
+
+    def format_email_subject(self, subject: str) -> str:
+        """``[Site name] subject``, the name in the reader's language like the body's."""
+        return f"[{site_name()}] {subject}"
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         return on_site(super().get_reset_password_from_key_url(key))

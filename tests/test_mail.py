@@ -86,6 +86,16 @@ def test_password_reset_mail_in_the_owners_language_on_site_url(django_capture_o
     _check(message, russian=True)
 
 
+def test_allauth_mail_names_the_default_site_in_the_readers_language(settings, django_capture_on_commit_callbacks):
+    settings.SITE_NAME = "Office booking"
+    owner = UserFactory(language="ru")
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("account_reset_password"), {"email": owner.email})
+    [message] = mail.outbox
+    assert "Бронирование офиса" in message.subject + message.body
+    assert "Office booking" not in message.subject + message.body
+
+
 def test_sign_up_confirmation_on_site_url_named_after_the_site(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         Client(HTTP_ACCEPT_LANGUAGE="ru").post(
