@@ -67,7 +67,11 @@ OPERATIONS = [
     ("api_register", "API event registration"),
     ("report", "usage report, 3 years of a room with 20,000 bookings"),
 ]
-LABELS = dict([FLOOR, *OPERATIONS])
+MAIL_ROWS = [
+    ("api_book_inline", "API booking create, mail sent in the request (TASK_BACKEND=immediate, as before)"),
+    ("html_book_inline", "HTML booking create, mail sent in the request (TASK_BACKEND=immediate, as before)"),
+]
+LABELS = dict([FLOOR, *OPERATIONS, *MAIL_ROWS])
 WRITES = ["api_book", "html_book", "api_change", "api_cancel", "api_register"]
 
 # Server CPU per request at office scale, nothing cached: (operation, limit in ms).
@@ -416,6 +420,25 @@ def measure_site(
             rows[name] = row
             show(name, row)
         if mix:
+            # The same creates with the mail written and sent inside the request, as before the task engine.
+            server.stop()
+            server = Server(
+                "booking_site.wsgi:application",
+                {**env, "TASK_BACKEND": "immediate"},
+                ROOT,
+                port,
+                args.workers,
+                "/healthz",
+            )
+            for name in ("api_book", "html_book"):
+                slots = days.take(data["rooms"], creates)
+                one = spec(
+                    server.base, [kind(name, paths)], [dict(person, bookings=[])], args.seconds, args.concurrency, slots
+                )
+                rows[f"{name}_inline"] = load(one, server, database)
+                show(f"{name}_inline", rows[f"{name}_inline"])
+            server.stop()
+            server = Server("booking_site.wsgi:application", env, ROOT, port, args.workers, "/healthz")
             mixed = mix_paths(data)
             kinds = [kind(name, mixed, weight) for name, weight in MIX_WEIGHTS.items()]
             users = data["mix"]["users"]
@@ -493,6 +516,18 @@ def operations_table(rows: dict[str, Any], demo: dict[str, Any] | None, db: bool
                 cells.append(f"{row[key] / other[key]:.2f}x" if usable else "–")
         cells.append(answers(merged_statuses(row)))
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def mail_table(rows: dict[str, Any]) -> str:
+    head = ["booking create", "CPU ms/req", "median ms", "p99 ms", "SQL queries", "answers"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 2) + " --- |"]
+    for name in ("api_book", "api_book_inline", "html_book", "html_book_inline"):
+        row = rows.get(name)
+        if not row or not row["requests"]:
+            continue
+        cells = [LABELS[name], ms(row["cpu_ms"]), f"{row['median_ms']:.1f}", f"{row['p99_ms']:.1f}", queries(row)]
+        lines.append("| " + " | ".join([*cells, answers(merged_statuses(row))]) + " |")
     return "\n".join(lines)
 
 
@@ -657,6 +692,14 @@ def report(
             "site's `/bench/floor` (`booking_site/bench.py`): it does nothing itself but passes every middleware, "
             "so it reads the session and the person."
         ),
+        "## Booking creation and its mail",
+        paragraph(
+            "Every booking owes its holder a mail. The rows above hand it to the task engine (one outbox row and "
+            "one task row, both in the booking's transaction; a worker writes and sends it later). The rows "
+            "below run the same creates with `TASK_BACKEND=immediate`, so the mail (with its .ics) is written "
+            "and sent (console backend) inside the request, as it was before: the cost that left the request."
+        ),
+        mail_table(office),
         "## Mixed workload (office scale)",
         paragraph(
             f"{MIX_PEOPLE} people, each logged in with a session of their own, {MIX_TOKENS} of them also with an "
