@@ -1,5 +1,6 @@
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +11,8 @@ from booking_site.forms import model_field
 from booking_site.spans import check_order, validate_day
 from rooms.models import Booking, Equipment, Room
 from rooms.timeline import wall_time_is_unique
+
+Moment = TypeVar("Moment", date, time)
 
 
 def local_datetime(day: date, moment: time) -> datetime:
@@ -63,14 +66,20 @@ class SpanForm(forms.Form):
         if day is None or start_time is None or end_time is None or "end_date" in self.errors:
             return data
         end_day = data.get("end_date") or day
-        try:
-            data["start"] = local_datetime(day, start_time)
-        except forms.ValidationError as error:
-            self.add_error("start_time", error)
-        try:
-            data["end"] = local_datetime(end_day, end_time)
-        except forms.ValidationError as error:
-            self.add_error("end_time", error)
+        kept_start, kept_end = self.initial.get("span") or (None, None)
+        for name, field, wall, kept in (
+            ("start", "start_time", (day, start_time), kept_start),
+            ("end", "end_time", (end_day, end_time), kept_end),
+        ):
+            if kept is not None and wall == self._initial_wall(name):
+                # Unchanged on the form: the stored instant, even where its wall
+                # time alone could not name it (a repeated hour).
+                data[name] = kept
+                continue
+            try:
+                data[name] = local_datetime(*wall)
+            except forms.ValidationError as error:
+                self.add_error(field, error)
         if "start" in data and "end" in data:
             try:
                 check_order(data["start"], data["end"], "end_time")
@@ -78,11 +87,19 @@ class SpanForm(forms.Form):
                 self.add_error(None, error)
         return data
 
+    def _initial_wall(self, name: str) -> tuple[Any, Any]:
+        """The (date, time) the form was opened with for the start or the end."""
+        if name == "start":
+            return self.initial.get("date"), self.initial.get("start_time")
+        return self.initial.get("end_date") or self.initial.get("date"), self.initial.get("end_time")
+
     @staticmethod
     def initial_for(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
-        """The fields for [start, end) on the person's clock, the end's date its own."""
+        """The fields for [start, end) on the person's clock, the end's date its own,
+        and the instants themselves (``span``), kept when the fields come back unchanged."""
         local_start, local_end = timezone.localtime(start), timezone.localtime(end)
         return {
+            "span": (start, end),
             "date": local_start.date(),
             "start_time": local_start.time().replace(second=0, microsecond=0),
             "end_date": local_end.date(),
@@ -91,33 +108,51 @@ class SpanForm(forms.Form):
         }
 
     @classmethod
-    def initial_from_query(cls, query: Any, fallback: datetime, length: timedelta) -> dict[str, Any]:
+    def initial_from_query(cls, query: Any, fallback: Callable[[], datetime], length: timedelta) -> dict[str, Any]:
         """The prefill a link asks for (``date``, ``start``, ``end`` and ``end_date``
         on the person's clock, as the timeline, the finder and the room page write
-        them), made whole: a start without an end gets ``length``; what cannot be
-        read falls back to ``fallback``."""
+        them), made whole: a start without an end, or with an end equal to it, gets
+        ``length``; an empty parameter counts as absent; what cannot be read (a
+        time or date with an offset too) falls back to ``fallback()``."""
+
+        def usual() -> dict[str, Any]:
+            moment = fallback()
+            return cls.initial_for(moment, moment + length)
+
         try:
-            day = date.fromisoformat(query["date"]) if "date" in query else None
-            start_time = time.fromisoformat(query["start"]) if "start" in query else None
-            end_time = time.fromisoformat(query["end"]) if "end" in query else None
-            end_day = date.fromisoformat(query["end_date"]) if "end_date" in query else None
+            day = _read(query, "date", date.fromisoformat)
+            start_time = _read(query, "start", time.fromisoformat)
+            end_time = _read(query, "end", time.fromisoformat)
+            end_day = _read(query, "end_date", date.fromisoformat)
             if day is not None:
                 validate_day(day)
             if end_day is not None:
                 validate_day(end_day)
             start = local_datetime(day, start_time or time(9)) if day else None
         except (ValueError, ValidationError):
-            return cls.initial_for(fallback, fallback + length)
+            return usual()
         if start is None:
-            return cls.initial_for(fallback, fallback + length)
+            return usual()
         if end_time is None:
             return cls.initial_for(start, start + length)
-        end_day = end_day or (day if end_time > start.time() else day + timedelta(days=1))
+        end_day = end_day or (day if end_time >= start.time() else day + timedelta(days=1))
         try:
             end = local_datetime(end_day, end_time)
-        except ValidationError:
+        except (ValueError, ValidationError):
             end = start + length
         return cls.initial_for(start, end if end > start else start + length)
+
+
+def _read(query: Any, name: str, parse: Callable[[str], Moment]) -> Moment | None:
+    """``query[name]`` parsed, None when absent or empty; ValueError when it cannot
+    be read or carries a UTC offset (a prefill is on the person's own clock)."""
+    value = query.get(name) or None
+    if value is None:
+        return None
+    parsed = parse(value)
+    if getattr(parsed, "tzinfo", None) is not None:
+        raise ValueError(f"{name} has a UTC offset")
+    return parsed
 
 
 class BookingForm(SpanForm):

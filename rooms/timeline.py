@@ -13,6 +13,7 @@ from functools import cached_property
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from markupsafe import Markup, escape
@@ -37,7 +38,9 @@ class Column:
     """A half hour of a grid's window (real instants, in UTC), shared by every row
     that uses the window. Its strings are made once, ready for HTML; ``query`` is
     the booking form's prefill for exactly this half hour (or, for the one holding
-    ``now``, for half an hour from the next five minutes)."""
+    ``now``, for what is left of it from the next five minutes). ``key`` names the
+    half hour itself, so it is unique in the window even when the prefill starts
+    later."""
 
     start: datetime
     end: datetime
@@ -52,15 +55,16 @@ class Column:
     span: str = ""
 
     def fill(self, zone: tzinfo, book_start: datetime) -> None:
-        local_start = book_start.astimezone(zone)
-        local_end = (book_start + SLOT).astimezone(zone)
+        """Prefill [``book_start``, the half hour's end): never beyond the half
+        hour, which may be booked, or joined to the next one by a drag."""
+        local_start, local_end = book_start.astimezone(zone), self.end.astimezone(zone)
         day, self.label = f"{local_start:%Y-%m-%d}", f"{local_start:%H:%M}"
         end_day, end_label = f"{local_end:%Y-%m-%d}", f"{local_end:%H:%M}"
         self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
         self.query = f"date={day}&amp;start={self.label}&amp;end={end_label}"
         if end_day != day:
             self.query += f"&amp;end_date={end_day}"
-        self.key = f"{day}T{self.label}"
+        self.key = f"{self.start.astimezone(zone):%Y-%m-%dT%H:%M}"
         self.span = f'data-start="{day}T{self.label}" data-end="{end_day}T{end_label}"'
 
 
@@ -84,8 +88,11 @@ def _ceil_five_minutes(moment: datetime) -> datetime:
 
 
 def columns(window: tuple[datetime, datetime], now: datetime) -> list[Column]:
-    """The half hours of ``window``, stepped on real time, labelled in the active zone."""
+    """The half hours of ``window``, stepped on real time, labelled in the active zone.
+    The one holding ``now`` is offered from the next five minutes to its end, if
+    that leaves the shortest booking allowed (``BOOKING_MIN_MINUTES``)."""
     zone = timezone.get_current_timezone()
+    shortest = timedelta(minutes=settings.BOOKING_MIN_MINUTES)
     start, end = (moment.astimezone(UTC) for moment in window)
     total = (end - start).total_seconds()
     result = []
@@ -93,15 +100,16 @@ def columns(window: tuple[datetime, datetime], now: datetime) -> list[Column]:
     while moment < end:
         slot_end = min(moment + SLOT, end)
         left = _percent(moment, start, total)
+        book_start = _ceil_five_minutes(now) if moment < now < slot_end else moment
         column = Column(
             moment,
             slot_end,
             left,
             _percent(slot_end, start, total) - left,
-            slot_end > now,
+            slot_end > now and slot_end - book_start >= shortest,
             wall_time_is_unique(moment, zone) and wall_time_is_unique(slot_end, zone),
         )
-        column.fill(zone, _ceil_five_minutes(now) if moment < now < slot_end else moment)
+        column.fill(zone, book_start)
         result.append(column)
         moment = slot_end
     return result

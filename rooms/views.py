@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
@@ -113,9 +114,9 @@ class BookRoomView(FormView):
     def get_initial(self) -> dict[str, Any]:
         if self.request.method != "GET":
             return {}
-        query = self.request.GET
-        fallback = next_free_slot(self.room) if "date" not in query else timezone.now()
-        return BookingForm.initial_from_query(query, fallback, timedelta(minutes=30))
+        return BookingForm.initial_from_query(
+            self.request.GET, lambda: next_free_slot(self.room), timedelta(minutes=30)
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -234,6 +235,7 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["booking"] = self.get_booking()
+        context["next"] = self.next_url()
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -246,7 +248,18 @@ class BookingCancelView(ManagedBookingMixin, TemplateView):
                 return redirect(booking.owning_event)
         else:
             messages.success(request, _("Your booking “%(title)s” has been cancelled.") % {"title": booking.title})
-        return HttpResponseRedirect(reverse("rooms:my_bookings"))
+        return HttpResponseRedirect(self.next_url() or reverse("rooms:my_bookings"))
+
+    def next_url(self) -> str | None:
+        """Where the person came from (``next``, as the grid's dialog sends it), if
+        it is a path on this site; None otherwise."""
+        request = self.request
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+        return None
 
 
 class BookingIcsView(ManagedBookingMixin, View):

@@ -80,16 +80,21 @@
     var drag = null;
     var swallowClick = false;
 
+    // The free half hours from the one the drag started on towards the pointer,
+    // up to the first gap (a booking or a past half hour) in that direction;
+    // in time order.
     function span() {
       var list = Array.prototype.slice.call(drag.row.querySelectorAll(".timeline-slot.free a")).sort(byLeft);
       var from = list.indexOf(drag.first), to = list.indexOf(drag.last);
-      if (from > to) { var swap = from; from = to; to = swap; }
+      var step = to < from ? -1 : 1;
       var chosen = [list[from]];
-      for (var i = from + 1; i <= to; i += 1) {
-        if (list[i].dataset.start !== chosen[chosen.length - 1].dataset.end) { break; }  // a busy half hour between
+      for (var i = from + step; step * (to - i) >= 0; i += step) {
+        var edge = chosen[chosen.length - 1];
+        var joined = step > 0 ? list[i].dataset.start === edge.dataset.end : list[i].dataset.end === edge.dataset.start;
+        if (!joined) { break; }
         chosen.push(list[i]);
       }
-      return chosen;
+      return step > 0 ? chosen : chosen.reverse();
     }
 
     function paint() {

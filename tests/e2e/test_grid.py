@@ -1,8 +1,12 @@
 """The grid as the main way to book: click, drag, keyboard, a booking's details."""
 
+import re
 from datetime import datetime, timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
@@ -120,3 +124,76 @@ def test_the_keyboard_moves_through_the_grid_and_books(live_server, new_page):
     expect(page.locator("h1")).to_contain_text("Book Fox")
     start = datetime.fromisoformat(f"{day}T19:00")
     assert _span_on_form(page)[1:] == (f"{start:%H:%M}", day, "19:30")
+
+
+def test_a_drag_leftwards_keeps_the_half_hour_it_started_on(live_server, new_page):
+    room = RoomFactory(name="Kappa")
+    BookingFactory(room=room, start=tomorrow_at(10), end=tomorrow_at(10, 30))
+    user = UserFactory(email="left@example.com")
+    day = tomorrow_at(0).date().isoformat()
+    page = new_page()
+    log_in(page, live_server.url, user.email)
+    page.goto(f"{live_server.url}/rooms/{room.pk}/week/?day={day}")
+    _drag(page, page.locator(f"a[data-slot='{day}T11:00']"), page.locator(f"a[data-slot='{day}T09:00']"))
+    expect(page.locator("h1")).to_contain_text("Book Kappa")
+    assert _span_on_form(page) == (day, "10:30", day, "11:30")
+
+
+def test_cancelling_from_the_grid_returns_to_the_grid(live_server, new_page):
+    room = RoomFactory(name="Lambda")
+    me = UserFactory(email="back@example.com")
+    day = tomorrow_at(0).date().isoformat()
+    page = new_page()
+    log_in(page, live_server.url, me.email)
+    for grid in (f"/timeline/?day={day}", f"/rooms/{room.pk}/week/?day={day}", f"/rooms/{room.pk}/?day={day}"):
+        booking = BookingFactory(room=room, user=me, title="Short sync", start=tomorrow_at(10), end=tomorrow_at(11))
+        page.goto(f"{live_server.url}{grid}")
+        page.click(".timeline-block:has-text('Short sync')")
+        page.locator("#booking-details [data-form=cancel] button").click()
+        expect(page.locator(".alert-success")).to_contain_text("has been cancelled")
+        assert page.url == f"{live_server.url}{grid}"
+        booking.refresh_from_db()
+        assert booking.cancelled_at is not None
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""])
+def test_cancelling_goes_only_to_a_next_on_this_site(client, target):
+    me = UserFactory()
+    client.force_login(me)
+    booking = BookingFactory(user=me)
+    url = reverse("rooms:booking_cancel", args=[booking.pk])
+    page = client.get(url, {"next": target}).content.decode()
+    assert '<input type="hidden" name="next"' not in page and f'href="{reverse("rooms:my_bookings")}"' in page
+    response = client.post(url, {"next": target})
+    assert response.status_code == 302 and response.url == reverse("rooms:my_bookings")
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None
+
+
+def test_the_room_pages_confirm_flow_returns_to_the_room(client):
+    me = UserFactory()
+    client.force_login(me)
+    booking = BookingFactory(user=me)
+    room_page = booking.room.get_absolute_url()
+    html = client.get(room_page).content.decode()
+    [link] = re.findall(rf'href="({reverse("rooms:booking_cancel", args=[booking.pk])}[^"]*)"', html)
+    link = unescape(link)
+    assert parse_qs(urlsplit(link).query) == {"next": [room_page]}
+    page = client.get(link).content.decode()
+    assert f'<input type="hidden" name="next" value="{room_page}">' in page
+    assert f'href="{room_page}">Keep it' in page
+    response = client.post(link, {"next": room_page})
+    assert response.status_code == 302 and response.url == room_page
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None
+    response = client.post(reverse("rooms:booking_cancel", args=[BookingFactory(user=me).pk]))
+    assert response.url == reverse("rooms:my_bookings"), "no next: the bookings list, as before"
+
+
+@pytest.mark.parametrize("page", ["room", "week"])
+def test_the_breadcrumb_is_named_in_the_persons_language(client, page):
+    client.force_login(UserFactory(language="ru"))
+    room = RoomFactory()
+    url = room.get_absolute_url() if page == "room" else reverse("rooms:week", args=[room.pk])
+    html = client.get(url).content.decode()
+    assert '<nav aria-label="Навигационная цепочка">' in html

@@ -1,15 +1,16 @@
 """The booking form opens on exactly the span it was asked for, wherever from,
 and a span across midnight survives a round trip."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rooms.forms import ceil_half_hour, next_free_slot
 from rooms.models import Booking
-from tests.factories import UserFactory
+from tests.factories import BookingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,106 @@ def test_a_repeated_wall_time_is_refused_with_a_reason(client, room):
     response = client.post(reverse("rooms:book", args=[room.pk]), form)
     assert "02:30 happens twice on that day" in response.content.decode()
     assert not Booking.objects.exists()
+
+
+def _span(initial) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(initial["date"], initial["start_time"]),
+        datetime.combine(initial["end_date"], initial["end_time"]),
+    )
+
+
+def _usual(room, zone: str = "Europe/Moscow") -> tuple[datetime, datetime]:
+    """The prefill of the bare booking link: the room's next free half hour, on the
+    clock of ``zone`` (the employee's)."""
+    start = timezone.localtime(next_free_slot(room), ZoneInfo(zone)).replace(tzinfo=None)
+    return start, start + timedelta(minutes=30)
+
+
+@pytest.fixture
+def busy_room(room):
+    """``room`` held for the next two hours, so the usual prefill is not ``now``."""
+    start = ceil_half_hour(timezone.localtime())
+    BookingFactory(room=room, start=start, end=start + timedelta(hours=2))
+    return room
+
+
+@pytest.mark.parametrize("end", ["10:00Z", "10:00+05:00", "10:00-03:00"])
+@pytest.mark.parametrize("with_end_date", [False, True])
+def test_a_time_with_a_utc_offset_is_unreadable_not_a_500(employee_client, busy_room, end, with_end_date):
+    query = {"date": "2026-12-01", "start": "09:00", "end": end}
+    if with_end_date:
+        query["end_date"] = "2026-12-01"
+    assert _span(_form_initial(employee_client, busy_room, **query)) == _usual(busy_room)
+    query = {"date": "2026-12-01", "start": "09:00+01:00", "end": "10:00"}
+    assert _span(_form_initial(employee_client, busy_room, **query)) == _usual(busy_room)
+
+
+def test_an_empty_parameter_counts_as_absent(employee_client, room):
+    day = timezone.localdate() + timedelta(days=3)
+    initial = _form_initial(employee_client, room, date=day.isoformat(), start="10:00", end="11:30", end_date="")
+    assert _span(initial) == (datetime.combine(day, time(10)), datetime.combine(day, time(11, 30)))
+    initial = _form_initial(employee_client, room, date=day.isoformat(), start="", end="")
+    assert _span(initial) == (datetime.combine(day, time(9)), datetime.combine(day, time(9, 30)))
+
+
+def test_an_end_equal_to_the_start_gets_half_an_hour_not_a_day(employee_client, room):
+    day = timezone.localdate() + timedelta(days=3)
+    initial = _form_initial(employee_client, room, date=day.isoformat(), start="10:00", end="10:00")
+    assert _span(initial) == (datetime.combine(day, time(10)), datetime.combine(day, time(10, 30)))
+
+
+@pytest.mark.parametrize("query", [{"date": "garbage"}, {"date": "2027-02-30", "start": "10:00"}, {"date": ""}])
+def test_an_unreadable_date_falls_back_to_the_next_free_half_hour(employee_client, busy_room, query):
+    assert _span(_form_initial(employee_client, busy_room, **query)) == _usual(busy_room)
+
+
+def _next_autumn_change(zone: ZoneInfo) -> date:
+    """The next day (from tomorrow on) whose clocks go back in ``zone``."""
+    day = timezone.localdate() + timedelta(days=1)
+    for _ in range(800):
+        midnight = datetime.combine(day, time()).replace(tzinfo=zone)
+        noon = datetime.combine(day, time(12)).replace(tzinfo=zone)
+        if noon.utcoffset() < midnight.utcoffset():
+            return day
+        day += timedelta(days=1)
+    raise AssertionError("no autumn clock change ahead")
+
+
+@pytest.mark.parametrize("fold", [0, 1])
+def test_a_booking_in_a_repeated_hour_can_be_edited(client, room, settings, fold):
+    """Made through the API or the admin at 02:30 of a day the clocks go back (either
+    02:30): the form keeps the stored instants for the times it did not change."""
+    settings.BOOKING_HORIZON_DAYS = 1000
+    zone = ZoneInfo("Europe/Berlin")
+    person = UserFactory(timezone="Europe/Berlin")
+    client.force_login(person)
+    day = _next_autumn_change(zone)
+    start = datetime.combine(day, time(2, 30)).replace(tzinfo=zone, fold=fold)
+    end = datetime.combine(day, time(2, 45)).replace(tzinfo=zone, fold=1)  # after start either way
+    booking = BookingFactory(room=room, user=person, title="Night batch", start=start, end=end)
+    stored = (start.astimezone(UTC), end.astimezone(UTC))  # fold-aware instants compare in UTC
+    edit = reverse("rooms:booking_edit", args=[booking.pk])
+    form = {
+        "title": "Night batch, renamed",
+        "room": room.pk,
+        "date": day.isoformat(),
+        "start_time": "02:30",
+        "end_date": day.isoformat(),
+        "end_time": "02:45",
+    }
+    response = client.post(edit, form)
+    assert response.status_code == 302, response.content.decode()
+    booking.refresh_from_db()
+    assert (booking.title, booking.start, booking.end) == ("Night batch, renamed", *stored)
+
+    response = client.post(edit, {**form, "end_time": "04:00"})  # the start stays put
+    assert response.status_code == 302, response.content.decode()
+    booking.refresh_from_db()
+    four = datetime.combine(day, time(4)).replace(tzinfo=zone).astimezone(UTC)
+    assert (booking.start, booking.end) == (stored[0], four)
+
+    response = client.post(edit, {**form, "start_time": "02:15", "end_time": "04:00"})  # a new repeated time
+    assert "02:15 happens twice on that day" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.start == stored[0]

@@ -1,5 +1,7 @@
-"""The grid's axis on the days the clocks change: real instants, the viewer's labels."""
+"""The grid's axis on the days the clocks change: real instants, the viewer's labels;
+and the half hour holding now."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rooms.models import GridBooking
-from rooms.timeline import build_day_timeline
+from rooms.timeline import build_day_timeline, slots_html
 
 # (zone, day, clocks, booking start and end as UTC instants)
 CASES = {
@@ -82,3 +84,62 @@ def test_a_slot_near_midnight_ends_the_next_day():
     with timezone.override(zone):
         block = build_day_timeline(day, [overnight], now=BEFORE).blocks[0]
     assert block.next_day and block.ends == "02:00"
+
+
+def _strip_at(now_hour: int, now_minute: int, bookings_at: list[tuple[int, int]]):
+    """A Berlin day strip seen at now_hour:now_minute, with bookings (hour, minute) for 30 minutes."""
+    zone = ZoneInfo("Europe/Berlin")
+    day = date(2027, 6, 9)
+    bookings = []
+    for hour, minute in bookings_at:
+        start = datetime(2027, 6, 9, hour, minute, tzinfo=zone).astimezone(UTC)
+        bookings.append(GridBooking(1, 1, start, start + timedelta(minutes=30), "Busy", 1, "B", "b@x"))
+    now = datetime(2027, 6, 9, now_hour, now_minute, 20, tzinfo=zone).astimezone(UTC)
+    with timezone.override(zone):
+        strip = build_day_timeline(day, bookings, now=now)
+        html = str(slots_html(strip.slots, "/rooms/1/book/", "Cedar"))
+    return strip, html
+
+
+def _slot(strip, label: str):
+    zone = ZoneInfo("Europe/Berlin")
+    return next(slot for slot in strip.slots if f"{slot.column.start.astimezone(zone):%H:%M}" == label)
+
+
+def test_the_current_half_hour_is_not_offered_when_too_little_of_it_is_left(settings):
+    settings.BOOKING_MIN_MINUTES = 15
+    strip, html = _strip_at(12, 59, [(13, 0)])
+    assert not _slot(strip, "12:30").free, "one minute left, and 13:00-13:30 is booked"
+    assert "start=13:00" not in html, "the booked half hour is never offered"
+    strip, _html = _strip_at(12, 46, [])
+    assert not _slot(strip, "12:30").free, "12:50-13:00 is shorter than the shortest booking"
+    settings.BOOKING_MIN_MINUTES = 5
+    strip, _html = _strip_at(12, 46, [])
+    assert _slot(strip, "12:30").free
+
+
+def test_the_current_half_hour_offers_only_what_is_left_of_itself(settings):
+    settings.BOOKING_MIN_MINUTES = 15
+    strip, html = _strip_at(12, 40, [(13, 0)])
+    current = _slot(strip, "12:30")
+    assert current.free
+    assert current.column.query == "date=2027-06-09&amp;start=12:45&amp;end=13:00"
+    assert 'data-start="2027-06-09T12:45" data-end="2027-06-09T13:00"' in html
+    assert not _slot(strip, "13:00").free
+
+
+def test_the_current_half_hour_joins_the_next_without_sharing_its_key(settings):
+    settings.BOOKING_MIN_MINUTES = 15
+    strip, html = _strip_at(12, 40, [])
+    current, following = _slot(strip, "12:30"), _slot(strip, "13:00")
+    assert current.free and following.free
+    keys = re.findall(r'data-slot="([^"]+)"', html)
+    assert len(keys) == len(set(keys)) == sum(slot.free for slot in strip.slots)
+    assert "2027-06-09T12:30" in keys and "2027-06-09T13:00" in keys
+    ends = dict(re.findall(r'data-slot="([^"]+)" data-start="[^"]+" data-end="([^"]+)"', html))
+    assert ends["2027-06-09T12:30"] == "2027-06-09T13:00", "the drag joins it to 13:00, not beyond"
+    for minute in (55, 57, 59):  # the next five-minute mark is the next half hour
+        _strip, html = _strip_at(12, minute, [])
+        keys = re.findall(r'data-slot="([^"]+)"', html)
+        assert len(keys) == len(set(keys)) and "start=13:00&amp;end=13:30" in html
+        assert html.count("start=13:00&amp;end=13:30") == 1
