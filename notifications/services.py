@@ -175,13 +175,23 @@ def send_again(mails: Any) -> int:
 
 
 def oldest_waiting(now: datetime | None = None) -> timedelta | None:
-    """How long the longest-waiting due mail has waited: a worker that is not
-    keeping up (or not running) shows here first."""
+    """How long the longest-waiting due work has waited: a due mail, or (with the
+    database backend) a task whose time has come. A worker that is not keeping
+    up, or not running, shows here first."""
     now = now or timezone.now()
-    oldest = OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now).aggregate(
-        since=Min("next_attempt_at")
-    )["since"]
-    return None if oldest is None else now - oldest
+    since = [
+        OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now).aggregate(
+            since=Min("next_attempt_at")
+        )["since"]
+    ]
+    if settings.TASK_BACKEND == "db":
+        from django_tasks_db.models import DBTaskResult, get_date_max
+
+        ready = DBTaskResult.objects.ready()
+        since.append(ready.filter(run_after=get_date_max()).aggregate(since=Min("enqueued_at"))["since"])
+        since.append(ready.exclude(run_after=get_date_max()).aggregate(since=Min("run_after"))["since"])
+    known = [moment for moment in since if moment is not None]
+    return now - min(known) if known else None
 
 
 def waiting_count() -> int:

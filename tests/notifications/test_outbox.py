@@ -129,3 +129,19 @@ def test_prune_keeps_failed_mail_and_forgets_old_sent_mail(settings):
         OutgoingMail.objects.filter(pk=row.pk).update(status=status, created_at=old)
     services.prune()
     assert list(OutgoingMail.objects.values_list("status", flat=True)) == ["failed"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_queue_health_sees_a_task_no_worker_took(settings):
+    if settings.TASK_BACKEND != "db":
+        pytest.skip("reads the database backend's rows")
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.tasks import sweep_outbox
+
+    sweep_outbox.enqueue()
+    assert services.oldest_waiting() < timedelta(minutes=1)
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=20))
+    with pytest.raises(CommandError, match="has waited"):
+        call_command("queue_health")

@@ -22,4 +22,4 @@ class Command(BaseCommand):
         failed = services.failed_count()
         self.stdout.write(f"waiting={services.waiting_count()} oldest_wait_seconds={seconds} failed={failed}")
         if seconds > limit:
-            raise CommandError(f"the oldest waiting mail has waited {seconds} s (more than {limit} s)", returncode=1)
+            raise CommandError(f"the oldest waiting work has waited {seconds} s (more than {limit} s)", returncode=1)
