@@ -27,6 +27,9 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     @admin.display(description=_("last error"))
     def short_error(self, mail: OutgoingMail) -> str:
         return mail.last_error[:80]
