@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 
 from booking_site import views
+from booking_site.navigation import site_name
 
-admin.site.site_header = admin.site.site_title = settings.SITE_NAME
+admin.site.site_header = admin.site.site_title = lazy(site_name, str)()
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -48,15 +48,26 @@ class OutgoingMailAdmin(admin.ModelAdmin):
         waited = services.oldest_waiting()
         waiting = services.waiting_count()
         if waited is None:
-            self.message_user(request, _("No mail is waiting for a worker."), messages.INFO)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d mail is waiting for its next try; nothing is overdue.",
+                    "%(count)d mails are waiting for their next try; nothing is overdue.",
+                    waiting,
+                )
+                % {"count": waiting}
+                if waiting
+                else _("No mail is waiting for a worker."),
+                messages.INFO,
+            )
         else:
             minutes = int(waited.total_seconds() // 60)
             level = messages.WARNING if waited.total_seconds() > services.max_wait_seconds() else messages.INFO
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d mail waiting; the oldest has waited %(minutes)d min.",
-                    "%(count)d mails waiting; the oldest has waited %(minutes)d min.",
+                    "%(count)d mail waiting; the oldest due work has waited %(minutes)d min.",
+                    "%(count)d mails waiting; the oldest due work has waited %(minutes)d min.",
                     waiting,
                 )
                 % {"count": waiting, "minutes": minutes},
