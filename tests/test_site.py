@@ -35,7 +35,17 @@ def test_russian_translation_is_complete():
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
 def test_every_source_string_is_in_the_russian_catalogue(tmp_path):
     """makemessages on a copy of the sources finds nothing the committed .po lacks."""
-    for name in ("accounts", "api", "booking_site", "events", "notifications", "rooms", "templates", "locale", "manage.py"):
+    for name in (
+        "accounts",
+        "api",
+        "booking_site",
+        "events",
+        "notifications",
+        "rooms",
+        "templates",
+        "locale",
+        "manage.py",
+    ):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
