@@ -75,11 +75,12 @@ def hand_to_worker(mail_id: int, run_after: datetime | None = None) -> None:
     mail stays waiting and ``sweep`` hands it over again."""
     from notifications.tasks import deliver_mail
 
-    OutgoingMail.objects.filter(pk=mail_id).update(enqueued_at=timezone.now())
     try:
         (deliver_mail.using(run_after=run_after) if run_after else deliver_mail).enqueue(mail_id)
     except Exception:
         logger.exception("Could not hand mail %s to a worker; the sweep will try again", mail_id)
+        return
+    OutgoingMail.objects.filter(pk=mail_id).update(enqueued_at=timezone.now())
 
 
 def _claim(mail_id: int, now: datetime) -> bool:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks.backends.dummy import DummyBackend
 
 from notifications import services
 from notifications.models import OutgoingMail
@@ -145,3 +146,29 @@ def test_queue_health_sees_a_task_no_worker_took(settings):
     DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=20))
     with pytest.raises(CommandError, match="has waited"):
         call_command("queue_health")
+
+
+class UnreachableBackend(DummyBackend):
+    """A task backend whose server is down (as RQ is without Redis)."""
+
+    def enqueue(self, task, args, kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def test_a_task_backend_that_is_down_never_fails_the_booking(
+    settings, employee_client, room, django_capture_on_commit_callbacks, caplog
+):
+    """The booking is made, the mail waits, and the next sweep hands it over at once."""
+    settings.TASKS = {"default": {"BACKEND": f"{__name__}.UnreachableBackend", "QUEUES": ["default"]}}
+    day = tomorrow_at(0).date().isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = employee_client.post(
+            reverse("rooms:book", args=[room.pk]),
+            {"title": "Offline", "date": day, "start_time": "10:00", "end_date": day, "end_time": "11:00"},
+        )
+    assert response.status_code == 302
+    [owed] = OutgoingMail.objects.all()
+    assert (owed.status, owed.enqueued_at) == ("pending", None) and "the sweep will try again" in caplog.text
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    assert services.sweep() == 1
+    assert len(mail.outbox) == 1
