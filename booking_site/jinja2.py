@@ -55,6 +55,16 @@ def date_filter(value: date | datetime | None, format_name: str = "DATE_FORMAT")
     return _format_day(value, format_name, translation.get_language())
 
 
+@lru_cache(maxsize=4096)
+def _day_label(day: date, language: str) -> str:
+    return f"{formats.date_format(day, 'D')}, {formats.date_format(day, 'DATE_FORMAT')}"
+
+
+def day_label(day: date) -> str:
+    """ "Fri, Nov. 27, 2026": a grid block's day in its details."""
+    return _day_label(day, translation.get_language())
+
+
 @lru_cache(maxsize=8192)
 def _translated(message: str, language: str) -> str:
     return gettext(message)
@@ -129,6 +139,7 @@ def environment(**options: Any) -> Environment:
             "plural": plural,
             "crispy_field": as_crispy_field,
             "slots_html": slots_html,
+            "day_label": day_label,
         }
     )
     env.filters.update(

@@ -149,12 +149,14 @@ class Block:
     starts: str = ""
     ends: str = ""
     next_day: bool = False
+    start_day: date | None = None
 
     def __post_init__(self) -> None:
         self.style = f"left: {self.left:.3f}%; width: {self.width:.3f}%"
         local_start, local_end = timezone.localtime(self.booking.start), timezone.localtime(self.booking.end)
         self.starts, self.ends = f"{local_start:%H:%M}", f"{local_end:%H:%M}"
         self.next_day = local_end.date() > local_start.date()
+        self.start_day = local_start.date()
 
 
 @dataclass
