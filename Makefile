@@ -15,7 +15,14 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(BIN)/activate
 
-install: $(BIN)/activate
+# ical.js, one of the parsers the calendar tests read our files with (skipped without npm).
+CALENDAR_PARSERS := tests/calendars/node_modules/.package-lock.json
+$(CALENDAR_PARSERS): tests/calendars/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/calendars --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the ical.js calendar tests will be skipped"; fi
+
+install: $(BIN)/activate $(CALENDAR_PARSERS)
 
 # The site, a task worker and the scheduler together (honcho, Procfile); one Ctrl-C stops all.
 run: install

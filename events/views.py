@@ -16,7 +16,8 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts import services as account_services
 from accounts.models import User
-from events import ical, services
+from booking_site import ical
+from events import services
 from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
 from rooms.models import Room

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from booking_site.ical import booking_message
 from booking_site.mail import message_for
 from notifications.models import OutgoingMail
 from notifications.services import queue_mail
-from rooms.ical import booking_message
 from rooms.models import Booking, Room
 
 EXCLUSION_VIOLATION = "23P01"

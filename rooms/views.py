@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
+from booking_site.ical import booking_message
 from booking_site.spans import EARLIEST_DAY, LATEST_DAY, format_span
 from rooms import google_sheets, reports, services
 from rooms.finder import fitting_rooms, free_rooms_query, nearest_free_times
@@ -27,7 +28,6 @@ from rooms.forms import (
     ceil_half_hour,
     next_free_slot,
 )
-from rooms.ical import booking_message
 from rooms.models import Booking, GridBooking, Room, note_availability
 from rooms.timeline import build_day_timeline, columns, day_window
 

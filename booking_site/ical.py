@@ -1,0 +1,388 @@
+"""Every iCalendar (RFC 5545) file the site makes: the personal and room feeds, the
+booking and event downloads and the booking mail's attachment.
+
+Times carry the reader's TZID, and each file holds a VTIMEZONE for every TZID it uses,
+written the way Google Calendar and Outlook write theirs: one STANDARD and one DAYLIGHT
+observance with a yearly RRULE for the zone's rules, a single observance for a zone without
+clock changes, and, when the file reaches back into years under other rules, earlier
+observances whose RRULE ends with an UNTIL. Long multi-valued RDATE lists are never written:
+ical.js (Nextcloud Calendar, FullCalendar) reads only the first value of each RDATE.
+"""
+
+import calendar as month_calendar
+import functools
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from events.models import Event, Invitation
+from rooms.models import Booking, Room
+
+PRODID = "-//Office booking//EN"
+FEED_PAST_DAYS = 90
+
+# ---------------------------------------------------------------------------
+# Files and their items
+
+
+def _host() -> str:
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost"
+
+
+def new_calendar(name: str, method: str = "PUBLISH") -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def local(moment: datetime, zone: str | None = None) -> datetime:
+    """``moment`` in ``zone`` (the active zone by default), so each time carries a TZID."""
+    target = zoneinfo.ZoneInfo(zone) if zone else timezone.get_current_timezone()
+    return moment.astimezone(target)
+
+
+def written(moment: datetime, zone: str | None = None) -> datetime:
+    """``moment`` as a file writes it: in ``zone``, or in UTC when that wall time occurs
+    twice (the hour repeated when clocks go back). RFC 5545 reads such a time as its first
+    occurrence, but libical and ical.js take the second; UTC means one instant everywhere."""
+    shown = local(moment, zone)
+    if shown.replace(fold=1 - shown.fold).utcoffset() != shown.utcoffset():
+        return moment.astimezone(UTC)
+    return shown
+
+
+def vevent(
+    *,
+    uid: str,
+    summary: str,
+    start: datetime,
+    end: datetime,
+    location: str = "",
+    description: str = "",
+    url: str = "",
+    status: str = "CONFIRMED",
+    organizer_email: str = "",
+    organizer_name: str = "",
+    stamp: datetime | None = None,
+    zone: str | None = None,
+) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{uid}@{_host()}")
+    event.add("dtstamp", (stamp or timezone.now()).astimezone(UTC))
+    event.add("dtstart", written(start, zone))
+    event.add("dtend", written(end, zone))
+    event.add("summary", summary)
+    event.add("status", status)
+    if location:
+        event.add("location", location)
+    if description:
+        event.add("description", description)
+    if url:
+        event.add("url", url)
+    if organizer_email:
+        organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
+        if organizer_name:
+            organizer.params["cn"] = icalendar.vText(organizer_name)
+        event.add("organizer", organizer)
+    return event
+
+
+def booking_vevent(booking: Booking, zone: str | None = None, status: str = "CONFIRMED") -> icalendar.Event:
+    room = booking.room
+    return vevent(
+        uid=f"booking-{booking.pk}",
+        summary=f"{booking.title} ({room.name})",
+        start=booking.start,
+        end=booking.end,
+        location=", ".join(part for part in (room.name, room.location) if part),
+        url=settings.SITE_URL.rstrip("/") + room.get_absolute_url(),
+        organizer_email=booking.user.email,
+        organizer_name=booking.user.display_name,
+        status=status,
+        stamp=booking.cancelled_at or booking.created_at,
+        zone=zone,
+    )
+
+
+def event_vevent(event: Event, zone: str | None = None, status: str = "CONFIRMED") -> icalendar.Event:
+    room = event.room
+    return vevent(
+        uid=f"event-{event.pk}",
+        summary=event.title,
+        start=event.start,
+        end=event.end,
+        location=", ".join(part for part in (room.name, room.location) if part) if room else "",
+        description=event.description,
+        url=settings.SITE_URL.rstrip("/") + event.get_absolute_url(),
+        organizer_email=event.organizer.email,
+        organizer_name=event.organizer.display_name,
+        status=status,
+        stamp=event.created_at,
+        zone=zone,
+    )
+
+
+def booking_message(booking: Booking, zone: str | None = None) -> bytes:
+    """A single booking as an invitation-style file for a mail attachment (and its download)."""
+    cancelled = booking.is_cancelled
+    calendar = new_calendar(booking.title, method="CANCEL" if cancelled else "PUBLISH")
+    calendar.add_component(booking_vevent(booking, zone, status="CANCELLED" if cancelled else "CONFIRMED"))
+    return to_bytes(calendar)
+
+
+def event_calendar(event: Event, zone: str | None = None) -> bytes:
+    calendar = new_calendar(event.title)
+    calendar.add_component(event_vevent(event, zone))
+    return to_bytes(calendar)
+
+
+def user_feed(user: User) -> bytes:
+    """Standing items from ``FEED_PAST_DAYS`` ago on; cancelled ones are left out,
+    so calendar apps drop them. A room booked for an event appears as the event."""
+    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
+    zone = user.timezone
+    calendar = new_calendar(_("Office booking: %(name)s") % {"name": user.display_name})
+    events = (
+        Event.objects.active()
+        .filter(end__gt=since)
+        .filter(Q(organizer=user) | Q(registrations__user=user))
+        .select_related("organizer", "booking__room")
+        .distinct()
+    )
+    event_ids = set()
+    for event in events:
+        event_ids.add(event.pk)
+        calendar.add_component(event_vevent(event, zone))
+    bookings = (
+        Booking.objects.active().filter(user=user, end__gt=since, event__isnull=True).select_related("room", "user")
+    )
+    for booking in bookings:
+        calendar.add_component(booking_vevent(booking, zone))
+    invitations = (
+        Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING, event__cancelled_at__isnull=True)
+        .filter(event__end__gt=since)
+        .exclude(event_id__in=event_ids)
+        .select_related("event__organizer", "event__booking__room")
+    )
+    for invitation in invitations:
+        calendar.add_component(event_vevent(invitation.event, zone, status="TENTATIVE"))
+    return to_bytes(calendar)
+
+
+def room_feed(room: Room, zone: str | None = None) -> bytes:
+    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
+    bookings = Booking.objects.active().filter(room=room, end__gt=since).select_related("room", "user")
+    calendar = new_calendar(_("Room %(name)s") % {"name": room.name})
+    for booking in bookings:
+        calendar.add_component(booking_vevent(booking, zone))
+    return to_bytes(calendar)
+
+
+def to_bytes(calendar: icalendar.Calendar) -> bytes:
+    """The calendar with a VTIMEZONE for every TZID it uses, placed before its events; each
+    VTIMEZONE covers the years of the times that use it."""
+    years = _years_by_tzid(calendar)
+    today = timezone.now().year
+    tzids = sorted(calendar.get_missing_tzids())
+    zones = b"".join(filter(None, (vtimezone(tzid, *years.get(tzid, (today, today))) for tzid in tzids)))
+    text = calendar.to_ical()
+    first_component = text.find(b"\r\nBEGIN:", len(b"BEGIN:VCALENDAR")) + 2
+    if not zones or first_component < 2:
+        return text
+    return text[:first_component] + zones + text[first_component:]
+
+
+def _years_by_tzid(calendar: icalendar.Calendar) -> dict[str, tuple[int, int]]:
+    """For each TZID, the first and last year of the local times written with it."""
+    years: dict[str, tuple[int, int]] = {}
+    for component in calendar.walk():
+        for value in component.values():
+            for item in value if isinstance(value, list) else [value]:
+                tzid = getattr(item, "params", {}).get("TZID")
+                moment = getattr(item, "dt", None)
+                if tzid and isinstance(moment, datetime):
+                    low, high = years.get(tzid, (moment.year, moment.year))
+                    years[tzid] = (min(low, moment.year), max(high, moment.year))
+    return years
+
+
+# ---------------------------------------------------------------------------
+# VTIMEZONE in the compact RRULE form
+
+# Rules are read this many years past the file's last date, so that a rule such as
+# "last Sunday" is told apart from "fourth Sunday" (they differ within any seven years).
+_LOOKAHEAD_YEARS = 7
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# An ended rule's UNTIL is a day after its last change (its next date would be a year
+# later), so a reader that takes UNTIL as local time, as dateutil does, still includes it.
+_UNTIL_SLACK = timedelta(days=1)
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One change of a zone's offset, DST flag or abbreviation, as zoneinfo has it."""
+
+    at: datetime  # the UTC instant
+    offset_from: timedelta
+    offset_to: timedelta
+    daylight: bool
+    name: str
+
+    @property
+    def wall(self) -> datetime:
+        """The local (naive) wall time just before the change: an observance's DTSTART."""
+        return (self.at + self.offset_from).replace(tzinfo=None)
+
+    @property
+    def key(self) -> tuple:
+        """What must be equal for changes in consecutive years to share one observance."""
+        wall = self.wall
+        return (self.daylight, wall.month, wall.time(), self.offset_from, self.offset_to, self.name)
+
+
+def _state(zone: zoneinfo.ZoneInfo, seconds: int) -> tuple:
+    moment = datetime.fromtimestamp(seconds, zone)
+    return moment.utcoffset(), moment.dst(), moment.tzname()
+
+
+@functools.lru_cache(maxsize=256)
+def _changes(tzid: str, last_year: int) -> tuple[_Change, ...]:
+    """Every change of ``tzid`` from 1970 to the end of ``last_year``: a day-by-day scan,
+    each change then narrowed to the second (zones change on whole seconds)."""
+    zone = zoneinfo.ZoneInfo(tzid)
+    seconds = int(_EPOCH.timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    state = _state(zone, seconds)
+    found = []
+    while seconds < end:
+        step = min(seconds + 86400, end)
+        if _state(zone, step) == state:
+            seconds = step
+            continue
+        before, after = seconds, step
+        while after - before > 1:
+            middle = (before + after) // 2
+            if _state(zone, middle) == state:
+                before = middle
+            else:
+                after = middle
+        new_state = _state(zone, after)
+        found.append(
+            _Change(
+                at=datetime.fromtimestamp(after, UTC),
+                offset_from=state[0],
+                offset_to=new_state[0],
+                daylight=bool(new_state[1]),
+                name=new_state[2] or "",
+            )
+        )
+        seconds, state = after, new_state
+    return tuple(found)
+
+
+def _day_rules(day: date) -> set[str]:
+    """The ways to say which day of its month ``day`` is: nth weekday, last weekday, date."""
+    weekday = _WEEKDAYS[day.weekday()]
+    rules = {f"BYDAY={(day.day - 1) // 7 + 1}{weekday}", f"BYMONTHDAY={day.day}"}
+    if day.day + 7 > month_calendar.monthrange(day.year, day.month)[1]:
+        rules.add(f"BYDAY=-1{weekday}")
+    return rules
+
+
+def _rule_preference(rule: str) -> tuple[int, str]:
+    """How zones state their rules: "last Sunday" first, then "second Sunday", then a date."""
+    if rule.startswith("BYDAY=-1"):
+        return 0, rule
+    return (1 if rule.startswith("BYDAY") else 2), rule
+
+
+@dataclass
+class _Run:
+    """Changes in consecutive years that one yearly RRULE describes."""
+
+    changes: list[_Change]
+    rules: set[str]
+
+
+def _runs(changes: list[_Change]) -> list[_Run]:
+    open_runs: dict[tuple, _Run] = {}
+    runs: list[_Run] = []
+    for change in changes:
+        rules = _day_rules(change.wall.date())
+        run = open_runs.get(change.key)
+        if run and run.changes[-1].wall.year == change.wall.year - 1 and run.rules & rules:
+            run.changes.append(change)
+            run.rules &= rules
+            continue
+        run = _Run([change], rules)
+        open_runs[change.key] = run
+        runs.append(run)
+    return runs
+
+
+def _offset(value: timedelta) -> str:
+    sign = "-" if value < timedelta(0) else "+"
+    hours, rest = divmod(abs(int(value.total_seconds())), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{seconds:02d}" if seconds else "")
+
+
+def _observance(
+    first: datetime, daylight: bool, offset_from: timedelta, offset_to: timedelta, name: str, rrule: str = ""
+) -> list[str]:
+    kind = "DAYLIGHT" if daylight else "STANDARD"
+    lines = [f"BEGIN:{kind}", f"DTSTART:{first:%Y%m%dT%H%M%S}"]
+    if rrule:
+        lines.append(f"RRULE:{rrule}")
+    lines += [f"TZOFFSETFROM:{_offset(offset_from)}", f"TZOFFSETTO:{_offset(offset_to)}"]
+    if name:
+        lines.append(f"TZNAME:{icalendar.vText(name).to_ical().decode()}")
+    return [*lines, f"END:{kind}"]
+
+
+@functools.lru_cache(maxsize=256)
+def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes | None:
+    """The VTIMEZONE of ``tzid`` for local times from ``first_year`` to ``last_year``, or
+    None for a name zoneinfo does not know.
+
+    It holds the change in force on 1 January of ``first_year`` and every later one,
+    grouped into yearly RRULEs; a group that later rules replace or end ends with UNTIL
+    (UTC, a day after its last change), the groups still in force have none. A zone without
+    changes since 1970 gets a single observance from 1970 on.
+    """
+    try:
+        changes = _changes(tzid, last_year + _LOOKAHEAD_YEARS)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    start = datetime(first_year, 1, 1, tzinfo=UTC)
+    earlier = [change for change in changes if change.at < start]
+    used = [*earlier[-1:], *(change for change in changes if change.at >= start)]
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid}"]
+    if not earlier:
+        moment = _EPOCH.astimezone(zoneinfo.ZoneInfo(tzid))
+        offset = moment.utcoffset() or timedelta(0)
+        lines += _observance(datetime(1970, 1, 1), bool(moment.dst()), offset, offset, moment.tzname() or "")
+    horizon = last_year + _LOOKAHEAD_YEARS
+    for run in _runs(used):
+        first, last = run.changes[0], run.changes[-1]
+        rrule = ""
+        if len(run.changes) > 1:
+            rule = min(run.rules, key=_rule_preference)
+            rrule = f"FREQ=YEARLY;BYMONTH={first.wall.month};{rule}"
+            if last.wall.year < horizon:
+                rrule += f";UNTIL={last.at + _UNTIL_SLACK:%Y%m%dT%H%M%SZ}"
+        lines += _observance(first.wall, first.daylight, first.offset_from, first.offset_to, first.name, rrule)
+    lines.append("END:VTIMEZONE")
+    return ("\r\n".join(lines) + "\r\n").encode()
