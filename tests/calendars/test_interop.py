@@ -393,3 +393,12 @@ def test_icaljs_misreads_the_old_rdate_form_and_reads_ours(zone):
     wrong = "december" if zone == "Europe/London" else "july"
     assert ours[wrong] != theirs[wrong]
     assert theirs[wrong][0] - stored[wrong][0] in (3600, -3600)
+
+
+def test_a_time_in_the_repeated_hour_is_written_in_utc():
+    """01:30 happens twice in New York on 2027-11-07; libical and ical.js would take the second."""
+    first = datetime(2027, 11, 7, 5, 30, tzinfo=UTC)  # 01:30 EDT, the first 01:30
+    later = datetime(2027, 11, 7, 15, 0, tzinfo=UTC)  # 10:00 EST
+    event = ical.vevent(uid="fold", summary="fold", start=first, end=later, zone="America/New_York")
+    assert event["DTSTART"].to_ical() == b"20271107T053000Z" and "TZID" not in event["DTSTART"].params
+    assert event["DTEND"].to_ical() == b"20271107T100000" and event["DTEND"].params["TZID"] == "America/New_York"
