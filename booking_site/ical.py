@@ -1,5 +1,10 @@
 """Every iCalendar (RFC 5545) file the site makes: the personal and room feeds, the
-booking and event downloads and the booking mail's attachment.
+booking and event downloads and the mails' attachments.
+
+Each booking and event has one UID for life (``booking-<pk>``, ``event-<pk>``) and carries
+its stored SEQUENCE in every file, so an item seen by subscription, by download and by mail
+is one entry. Mails are iTIP (RFC 5546, 6047): ``METHOD:REQUEST`` for a new or changed item,
+``METHOD:CANCEL`` for a cancelled one, with a DTSTAMP of the moment the message is made.
 
 Times carry the reader's TZID, and each file holds a VTIMEZONE for every TZID it uses,
 written the way Google Calendar and Outlook write theirs: one STANDARD and one DAYLIGHT
@@ -14,9 +19,11 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 
 import icalendar
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +69,21 @@ def written(moment: datetime, zone: str | None = None) -> datetime:
     return shown
 
 
+def address(email: str, name: str = "", **params: str) -> icalendar.vCalAddress:
+    """A ``mailto:`` calendar user with its CN and further parameters (PARTSTAT, RSVP...)."""
+    value = icalendar.vCalAddress(f"mailto:{email}")
+    if name:
+        value.params["CN"] = icalendar.vText(name)
+    for key, param in params.items():
+        value.params[key.upper()] = param
+    return value
+
+
+def site_address() -> tuple[str, str]:
+    """The site as organizer of bookings: DEFAULT_FROM_EMAIL's address and SITE_NAME."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1], settings.SITE_NAME
+
+
 def vevent(
     *,
     uid: str,
@@ -74,12 +96,15 @@ def vevent(
     status: str = "CONFIRMED",
     organizer_email: str = "",
     organizer_name: str = "",
+    attendees: tuple[icalendar.vCalAddress, ...] = (),
+    sequence: int = 0,
     stamp: datetime | None = None,
     zone: str | None = None,
 ) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", f"{uid}@{_host()}")
     event.add("dtstamp", (stamp or timezone.now()).astimezone(UTC))
+    event.add("sequence", sequence)
     event.add("dtstart", written(start, zone))
     event.add("dtend", written(end, zone))
     event.add("summary", summary)
@@ -91,15 +116,23 @@ def vevent(
     if url:
         event.add("url", url)
     if organizer_email:
-        organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
-        if organizer_name:
-            organizer.params["cn"] = icalendar.vText(organizer_name)
-        event.add("organizer", organizer)
+        event.add("organizer", address(organizer_email, organizer_name))
+    for attendee in attendees:
+        event.add("attendee", attendee)
     return event
 
 
-def booking_vevent(booking: Booking, zone: str | None = None, status: str = "CONFIRMED") -> icalendar.Event:
+def booking_vevent(
+    booking: Booking,
+    zone: str | None = None,
+    status: str = "CONFIRMED",
+    *,
+    attendees: tuple[icalendar.vCalAddress, ...] = (),
+    stamp: datetime | None = None,
+) -> icalendar.Event:
+    """A booking, organized by the site (which sends its mails) for its holder."""
     room = booking.room
+    organizer_email, organizer_name = site_address()
     return vevent(
         uid=f"booking-{booking.pk}",
         summary=f"{booking.title} ({room.name})",
@@ -107,15 +140,24 @@ def booking_vevent(booking: Booking, zone: str | None = None, status: str = "CON
         end=booking.end,
         location=", ".join(part for part in (room.name, room.location) if part),
         url=settings.SITE_URL.rstrip("/") + room.get_absolute_url(),
-        organizer_email=booking.user.email,
-        organizer_name=booking.user.display_name,
+        organizer_email=organizer_email,
+        organizer_name=organizer_name,
+        attendees=attendees,
         status=status,
-        stamp=booking.cancelled_at or booking.created_at,
+        sequence=booking.sequence,
+        stamp=stamp or booking.cancelled_at or booking.created_at,
         zone=zone,
     )
 
 
-def event_vevent(event: Event, zone: str | None = None, status: str = "CONFIRMED") -> icalendar.Event:
+def event_vevent(
+    event: Event,
+    zone: str | None = None,
+    status: str = "CONFIRMED",
+    *,
+    attendees: tuple[icalendar.vCalAddress, ...] = (),
+    stamp: datetime | None = None,
+) -> icalendar.Event:
     room = event.room
     return vevent(
         uid=f"event-{event.pk}",
@@ -127,17 +169,36 @@ def event_vevent(event: Event, zone: str | None = None, status: str = "CONFIRMED
         url=settings.SITE_URL.rstrip("/") + event.get_absolute_url(),
         organizer_email=event.organizer.email,
         organizer_name=event.organizer.display_name,
+        attendees=attendees,
         status=status,
-        stamp=event.created_at,
+        sequence=event.sequence,
+        stamp=stamp or event.cancelled_at or event.created_at,
         zone=zone,
     )
 
 
 def booking_message(booking: Booking, zone: str | None = None) -> bytes:
-    """A single booking as an invitation-style file for a mail attachment (and its download)."""
+    """The holder's iTIP message for a booking's mail: ``REQUEST`` while it stands (the
+    holder an attendee who has accepted), ``CANCEL`` once cancelled; stamped now."""
     cancelled = booking.is_cancelled
-    calendar = new_calendar(booking.title, method="CANCEL" if cancelled else "PUBLISH")
-    calendar.add_component(booking_vevent(booking, zone, status="CANCELLED" if cancelled else "CONFIRMED"))
+    calendar = new_calendar(booking.title, method="CANCEL" if cancelled else "REQUEST")
+    holder = address(booking.user.email, booking.user.display_name, partstat="ACCEPTED", role="REQ-PARTICIPANT")
+    calendar.add_component(
+        booking_vevent(
+            booking,
+            zone,
+            status="CANCELLED" if cancelled else "CONFIRMED",
+            attendees=(holder,),
+            stamp=timezone.now(),
+        )
+    )
+    return to_bytes(calendar)
+
+
+def booking_calendar(booking: Booking, zone: str | None = None) -> bytes:
+    """A booking's download: published, not a scheduling message."""
+    calendar = new_calendar(booking.title)
+    calendar.add_component(booking_vevent(booking, zone, status="CANCELLED" if booking.is_cancelled else "CONFIRMED"))
     return to_bytes(calendar)
 
 
@@ -145,6 +206,23 @@ def event_calendar(event: Event, zone: str | None = None) -> bytes:
     calendar = new_calendar(event.title)
     calendar.add_component(event_vevent(event, zone))
     return to_bytes(calendar)
+
+
+def invitation_message(event: Event, invitee: User, zone: str | None = None) -> bytes:
+    """The invitee's iTIP ``REQUEST`` for ``event``: from its organizer, the invitee an
+    attendee asked to answer, with the event's UID and SEQUENCE; stamped now."""
+    calendar = new_calendar(event.title, method="REQUEST")
+    attendee = address(
+        invitee.email, invitee.display_name, partstat="NEEDS-ACTION", rsvp="TRUE", role="REQ-PARTICIPANT"
+    )
+    calendar.add_component(event_vevent(event, zone, attendees=(attendee,), stamp=timezone.now()))
+    return to_bytes(calendar)
+
+
+def attach_calendar(message: EmailMessage, filename: str, body: bytes, method: str) -> None:
+    """Attach an iTIP message as ``text/calendar; method=...; charset=utf-8`` (the charset
+    is added by the MIME part), the form Outlook and Gmail show as an invitation."""
+    message.attach(filename, body.decode(), f"text/calendar; method={method}")
 
 
 def user_feed(user: User) -> bytes:

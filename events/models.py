@@ -90,6 +90,8 @@ class Event(TimeSpan):
         verbose_name=_("room booking"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: The iCalendar SEQUENCE: raised by the services with every change of time, room or status.
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
     objects = EventQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.worktime import working_hours_problem
+from booking_site.ical import attach_calendar, invitation_message
 from booking_site.mail import message_for
 from events.models import Event, Invitation, Registration
 from notifications.models import OutgoingMail
@@ -104,6 +105,7 @@ def change_event(
     with transaction.atomic():
         current = locked_event(event)
         _refuse(current.refusal(actor, "change"))
+        before = _place_and_time(current)
         current.title, current.description = title, description
         current.start, current.end, current.capacity = start, end, capacity
         if capacity is not None and current.registrations.count() > capacity:
@@ -112,9 +114,18 @@ def change_event(
             )
         current.full_clean(exclude=["booking"])
         _sync_booking(current, room, actor)
+        if _place_and_time(current) != before:
+            current.sequence += 1
         current.full_clean()
         current.save()
     return current
+
+
+def _place_and_time(event: Event) -> tuple:
+    """The event's times and room: a change of either (or of its status) raises its SEQUENCE."""
+    booking = event.booking
+    room_id = booking.room_id if booking is not None and not booking.is_cancelled else None
+    return event.start, event.end, room_id
 
 
 def cancel_event(*, event: Event, actor: User) -> Event:
@@ -125,7 +136,8 @@ def cancel_event(*, event: Event, actor: User) -> Event:
         if current.booking is not None:
             room_services.release_event_booking(booking=current.booking, actor=actor)
         current.cancelled_at = timezone.now()
-        current.save(update_fields=["cancelled_at"])
+        current.sequence += 1
+        current.save(update_fields=["cancelled_at", "sequence"])
     event.cancelled_at = current.cancelled_at
     return current
 
@@ -232,15 +244,23 @@ def _site_url(path: str) -> str:
 def invitation_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
     """The invitee's mail, as the invitation stands when it is sent (none once it
     was answered or its event cancelled)."""
-    invitation = Invitation.objects.select_related("event", "invitee", "invited_by").filter(pk=invitation_id).first()
+    invitation = (
+        Invitation.objects.select_related("event__organizer", "event__booking__room", "invitee", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
     if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.event.cancelled_at:
         return None
-    return message_for(
+    message = message_for(
         invitation.invitee,
         "events/email/invitation_subject.txt",
         "events/email/invitation_body.txt",
         {"invitation": invitation, "event": invitation.event, "url": _site_url(reverse("events:invitations"))},
     )
+    invitee = invitation.invitee
+    body = invitation_message(invitation.event, invitee, invitee.timezone)
+    attach_calendar(message, f"event-{invitation.event_id}.ics", body, "REQUEST")
+    return message
 
 
 def answer_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:

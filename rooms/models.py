@@ -268,6 +268,8 @@ class Booking(TimeSpan):
     )
     title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: The iCalendar SEQUENCE: raised by the services with every change of time, room or status.
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
     timing_fields = ("start", "end", "room_id")
 

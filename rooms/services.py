@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from booking_site.ical import booking_message
+from booking_site.ical import attach_calendar, booking_message
 from booking_site.mail import message_for
 from notifications.models import OutgoingMail
 from notifications.services import queue_mail
@@ -116,15 +116,21 @@ def cancel_booking(*, booking: Booking, actor: User, notify: bool = True) -> Boo
 def _apply(
     booking: Booking, *, title: str | None, room: Room | None, start: datetime | None, end: datetime | None
 ) -> None:
+    """Set the fields given and save; a new time or room raises the booking's SEQUENCE,
+    so calendar clients take the next message as a replacement (RFC 5546)."""
+    before = booking.timing()
     for name, value in (("title", title), ("room", room), ("start", start), ("end", end)):
         if value is not None:
             setattr(booking, name, value)
+    if booking.timing() != before:
+        booking.sequence += 1
     _save(booking)
 
 
 def _cancel(booking: Booking) -> None:
     booking.cancelled_at = timezone.now()
-    booking.save(update_fields=["cancelled_at"])
+    booking.sequence += 1
+    booking.save(update_fields=["cancelled_at", "sequence"])
 
 
 def book_for_event(*, organizer: User, room: Room, title: str, start: datetime, end: datetime) -> Booking:
@@ -228,5 +234,6 @@ def booking_mail(booking_id: int, kind: str) -> EmailMessage | None:
     holder = booking.user
     context = {"booking": booking, "kind": word, "url": settings.SITE_URL.rstrip("/")}
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
-    message.attach(f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), "text/calendar")
+    method = "CANCEL" if booking.is_cancelled else "REQUEST"
+    attach_calendar(message, f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), method)
     return message

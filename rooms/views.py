@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
-from booking_site.ical import booking_message
+from booking_site.ical import booking_calendar
 from booking_site.spans import EARLIEST_DAY, LATEST_DAY, format_span
 from rooms import google_sheets, reports, services
 from rooms.finder import fitting_rooms, free_rooms_query, nearest_free_times
@@ -266,7 +266,7 @@ class BookingIcsView(ManagedBookingMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         booking = self.get_booking()
         response = HttpResponse(
-            booking_message(booking, request.user.timezone), content_type="text/calendar; charset=utf-8"
+            booking_calendar(booking, request.user.timezone), content_type="text/calendar; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
         return response

@@ -132,11 +132,11 @@ def test_booking_mails_carry_the_ics(employee, room, django_capture_on_commit_ca
         "Cancelled: Sync (Cedar)",
     ]
     for message, method, status in zip(
-        mail.outbox, ["PUBLISH", "PUBLISH", "CANCEL"], ["CONFIRMED", "CONFIRMED", "CANCELLED"], strict=True
+        mail.outbox, ["REQUEST", "REQUEST", "CANCEL"], ["CONFIRMED", "CONFIRMED", "CANCELLED"], strict=True
     ):
         assert message.to == [employee.email]
         [(name, content, mimetype)] = message.attachments
-        assert name.endswith(".ics") and mimetype == "text/calendar"
+        assert name.endswith(".ics") and mimetype == f"text/calendar; method={method}"
         calendar = parse(content if isinstance(content, bytes) else content.encode())
         assert str(calendar["METHOD"]) == method
         [component] = calendar.walk("VEVENT")

@@ -1,0 +1,204 @@
+"""iTIP (RFC 5546) in the mails: a booking's holder gets REQUEST for a new or changed
+booking and CANCEL when it is cancelled, one UID throughout and a strictly rising SEQUENCE;
+an invitee gets a REQUEST from the event's organizer that asks for an answer. The feeds and
+downloads carry the same UID and SEQUENCE, and every parser reads the attachments' times
+as stored."""
+
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from events import services as event_services
+from events.services import invitation_mail
+from rooms import services as room_services
+from tests.calendars.test_interop import PARSERS, expect, seconds
+from tests.factories import RoomFactory, UserFactory, next_weekday_at, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+HOLDER_ZONE = "America/New_York"
+
+
+def attachment(message) -> tuple[bytes, str]:
+    [(name, content, mimetype)] = message.attachments
+    assert name.endswith(".ics")
+    return (content.encode() if isinstance(content, str) else content), mimetype
+
+
+def only_vevent(body: bytes) -> tuple[icalendar.Calendar, icalendar.Event]:
+    calendar = icalendar.Calendar.from_ical(body)
+    [vevent] = calendar.walk("VEVENT")
+    return calendar, vevent
+
+
+def feed_items(client, user) -> dict[str, icalendar.Event]:
+    body = client.get(reverse("events:user_feed", args=[user.calendar_token])).content
+    return {str(vevent["UID"]): vevent for vevent in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+def mailto(value: icalendar.vCalAddress) -> str:
+    return str(value).lower().removeprefix("mailto:")
+
+
+def test_a_bookings_mails_request_then_cancel_with_one_uid_and_rising_sequence(
+    client, room, django_capture_on_commit_callbacks
+):
+    holder = UserFactory(name="Hana Holder", email="hana@example.com", timezone=HOLDER_ZONE)
+    stamps, feeds = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = room_services.book_room(
+            room=room, user=holder, title="Sync", start=tomorrow_at(10), end=tomorrow_at(11)
+        )
+    stamps.append(datetime.now(UTC))
+    feeds.append(feed_items(client, holder))
+    with django_capture_on_commit_callbacks(execute=True):
+        room_services.change_booking(booking=booking, actor=holder, start=tomorrow_at(14), end=tomorrow_at(15, 30))
+    stamps.append(datetime.now(UTC))
+    feeds.append(feed_items(client, holder))
+    with django_capture_on_commit_callbacks(execute=True):
+        room_services.cancel_booking(booking=booking, actor=holder)
+    stamps.append(datetime.now(UTC))
+    feeds.append(feed_items(client, holder))
+    booking.refresh_from_db()
+    assert booking.sequence == 2
+
+    uids, sequences = set(), []
+    for number, (message, method, status) in enumerate(
+        zip(mail.outbox, ["REQUEST", "REQUEST", "CANCEL"], ["CONFIRMED", "CONFIRMED", "CANCELLED"], strict=True)
+    ):
+        body, mimetype = attachment(message)
+        assert mimetype == f"text/calendar; method={method}"
+        assert f'method="{method}"' in message.message().as_string()
+        calendar, vevent = only_vevent(body)
+        assert str(calendar["METHOD"]) == method and str(vevent["STATUS"]) == status
+        uids.add(str(vevent["UID"]))
+        sequences.append(int(vevent["SEQUENCE"]))
+        made = vevent.decoded("DTSTAMP")
+        assert stamps[number] - timedelta(seconds=30) < made <= stamps[number]
+        organizer = vevent["ORGANIZER"]
+        assert mailto(organizer) == "booking@localhost" and str(organizer.params["CN"]) == settings.SITE_NAME
+        attendee = vevent["ATTENDEE"]
+        assert mailto(attendee) == holder.email and attendee.params["PARTSTAT"] == "ACCEPTED"
+    [uid] = uids
+    assert uid.startswith(f"booking-{booking.pk}@")
+    assert sequences == [0, 1, 2]
+
+    # The feed shows the same item: the same UID with the same SEQUENCE, and drops it once cancelled.
+    assert [int(feed[uid]["SEQUENCE"]) for feed in feeds[:2]] == sequences[:2]
+    assert uid not in feeds[2]
+    client.force_login(holder)
+    _calendar, download = only_vevent(client.get(reverse("rooms:booking_ics", args=[booking.pk])).content)
+    assert (str(download["UID"]), int(download["SEQUENCE"])) == (uid, 2)
+
+
+def test_a_title_alone_keeps_the_sequence(room):
+    booking = room_services.book_room(
+        room=room, user=UserFactory(), title="Sync", start=tomorrow_at(10), end=tomorrow_at(11)
+    )
+    changed = room_services.change_booking(booking=booking, actor=booking.user, title="Weekly sync")
+    assert changed.sequence == 0
+    moved = room_services.change_booking(booking=booking, actor=booking.user, room=RoomFactory())
+    assert moved.sequence == 1
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_the_booking_mails_times(room, parser, django_capture_on_commit_callbacks):
+    holder = UserFactory(timezone=HOLDER_ZONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = room_services.book_room(
+            room=room, user=holder, title="Sync", start=tomorrow_at(10), end=tomorrow_at(11)
+        )
+    first = seconds(booking.start, booking.end)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = room_services.change_booking(
+            booking=booking, actor=holder, start=tomorrow_at(16), end=tomorrow_at(17, 30)
+        )
+    moved = seconds(booking.start, booking.end)
+    with django_capture_on_commit_callbacks(execute=True):
+        room_services.cancel_booking(booking=booking, actor=holder)
+    files = [attachment(message)[0] for message in mail.outbox]
+    assert all(f"TZID:{HOLDER_ZONE}".encode() in body for body in files)
+    key = f"booking-{booking.pk}"
+    for times, stored in zip(PARSERS[parser](files), [first, moved, moved], strict=True):
+        expect(times, {key: stored})
+
+
+def invited(organizer, invitee, room, django_capture_on_commit_callbacks):
+    """An event in ``room`` and the invitation mail ``invitee`` got for it."""
+    event = event_services.create_event(
+        organizer=organizer, title="Planning", start=next_weekday_at(15), end=next_weekday_at(16), room=room
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [invitation] = event_services.invite(event=event, invited_by=organizer, invitees=[invitee]).sent
+    [message] = mail.outbox
+    return event, invitation, message
+
+
+def test_an_invitation_asks_the_invitee_to_answer(client, employee, room, django_capture_on_commit_callbacks):
+    invitee = UserFactory(name="Ivan Invitee", email="ivan@example.com")
+    event, invitation, message = invited(employee, invitee, room, django_capture_on_commit_callbacks)
+    before = datetime.now(UTC)
+    body, mimetype = attachment(message)
+    assert mimetype == "text/calendar; method=REQUEST"
+    calendar, vevent = only_vevent(body)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    organizer = vevent["ORGANIZER"]
+    assert mailto(organizer) == employee.email and str(organizer.params["CN"]) == employee.display_name
+    attendee = vevent["ATTENDEE"]
+    assert mailto(attendee) == invitee.email and str(attendee.params["CN"]) == invitee.display_name
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("NEEDS-ACTION", "TRUE")
+    assert before - timedelta(seconds=30) < vevent.decoded("DTSTAMP") <= before
+    uid = str(vevent["UID"])
+    assert uid.startswith(f"event-{event.pk}@") and int(vevent["SEQUENCE"]) == event.sequence == 0
+
+    # The event is one entry everywhere: the invitee's feed, the organizer's feed, the download.
+    assert int(feed_items(client, invitee)[uid]["SEQUENCE"]) == 0
+    assert int(feed_items(client, employee)[uid]["SEQUENCE"]) == 0
+    client.force_login(invitee)
+    _calendar, download = only_vevent(client.get(reverse("events:event_ics", args=[event.pk])).content)
+    assert (str(download["UID"]), int(download["SEQUENCE"])) == (uid, 0)
+
+    # Moving it raises its SEQUENCE (and its room booking's); a new description alone does not.
+    booking = event.booking
+    moved = event_services.change_event(
+        event=event, actor=employee, title="Planning", start=next_weekday_at(16), end=next_weekday_at(17), room=room
+    )
+    assert moved.sequence == 1 and moved.booking.pk == booking.pk and moved.booking.sequence == 1
+    same = event_services.change_event(
+        event=event,
+        actor=employee,
+        title="Planning",
+        description="Agenda",
+        start=next_weekday_at(16),
+        end=next_weekday_at(17),
+        room=room,
+    )
+    assert same.sequence == 1
+    elsewhere = event_services.change_event(
+        event=event,
+        actor=employee,
+        title="Planning",
+        start=next_weekday_at(16),
+        end=next_weekday_at(17),
+        room=RoomFactory(),
+    )
+    assert elsewhere.sequence == 2
+    _calendar, again = only_vevent(attachment(invitation_mail(invitation.pk))[0])
+    assert (str(again["UID"]), int(again["SEQUENCE"])) == (uid, 2)
+    assert int(feed_items(client, invitee)[uid]["SEQUENCE"]) == 2
+    cancelled = event_services.cancel_event(event=event, actor=employee)
+    assert cancelled.sequence == 3
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_the_invitations_times(employee, room, parser, django_capture_on_commit_callbacks):
+    invitee = UserFactory(timezone="Europe/Berlin")
+    event, _invitation, message = invited(employee, invitee, room, django_capture_on_commit_callbacks)
+    body = attachment(message)[0]
+    assert b"TZID:Europe/Berlin" in body
+    [times] = PARSERS[parser]([body])
+    expect(times, {f"event-{event.pk}": seconds(event.start, event.end)})
