@@ -83,9 +83,15 @@ def hand_to_worker(mail_id: int, run_after: datetime | None = None) -> None:
     OutgoingMail.objects.filter(pk=mail_id).update(enqueued_at=timezone.now())
 
 
+def _unleased(now: datetime) -> Q:
+    """No worker holds the mail: never taken, or its lease has run out."""
+    return Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+
+
 def _claim(mail_id: int, now: datetime) -> bool:
-    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
-    due = OutgoingMail.objects.filter(free, pk=mail_id, status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now)
+    due = OutgoingMail.objects.filter(
+        _unleased(now), pk=mail_id, status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now
+    )
     return due.update(leased_until=now + lease()) == 1
 
 
@@ -117,12 +123,14 @@ def deliver(mail_id: int, now: datetime | None = None) -> str:
             message.send()
     except Exception as error:
         return _failed(mail, error, now)
-    mail.status = OutgoingMail.Status.SENT if message is not None else OutgoingMail.Status.DROPPED
-    mail.attempts += 1 if message is not None else 0
-    mail.sent_at = timezone.now() if message is not None else None
     mail.leased_until = None
+    if message is None:
+        mail.status = OutgoingMail.Status.DROPPED
+    else:
+        mail.status, mail.sent_at = OutgoingMail.Status.SENT, timezone.now()
+        mail.attempts += 1
     mail.save(update_fields=["status", "attempts", "sent_at", "leased_until"])
-    return "sent" if message is not None else "dropped"
+    return mail.status
 
 
 def _failed(mail: OutgoingMail, error: Exception, now: datetime) -> str:
@@ -154,8 +162,9 @@ def sweep(now: datetime | None = None, limit: int = 500) -> int:
     task backend that was down, a flushed queue). Safe to run anywhere, often."""
     now = now or timezone.now()
     stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
-    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
-    due = OutgoingMail.objects.filter(stale, free, status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now)
+    due = OutgoingMail.objects.filter(
+        stale, _unleased(now), status=OutgoingMail.Status.PENDING, next_attempt_at__lte=now
+    )
     ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     for mail_id in ids:
         hand_to_worker(mail_id)
