@@ -1,23 +1,36 @@
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts import services
 from accounts.forms import ApiTokenForm, ProfileForm, WorkingWeekForm
 from accounts.models import ApiToken
+from accounts.qr import qr_svg
 
 NEW_TOKEN_SESSION_KEY = "new_api_token"
 
 
+def webcal_url(url: str) -> str:
+    """``url`` (http or https) with the ``webcal`` scheme, which calendar apps register
+    for: opening it offers to subscribe to the feed at the same host and path."""
+    return urlunsplit(urlsplit(url)._replace(scheme="webcal"))
+
+
+# The page holds secrets (the feed's address, a new API token): no cache keeps it.
+@method_decorator(never_cache, name="dispatch")
 class ProfileView(TemplateView):
-    """The signed-in user's name, time zone and working week, as two forms."""
+    """The signed-in user's name, time zone and working week, as two forms; the personal
+    calendar feed to subscribe to (https and webcal addresses, a QR code); API tokens."""
 
     template_name = "accounts/profile.html"
 
@@ -29,7 +42,10 @@ class ProfileView(TemplateView):
         context["token_form"] = ApiTokenForm()
         context["tokens"] = ApiToken.objects.active().filter(user=user)
         context["new_token"] = self.request.session.pop(NEW_TOKEN_SESSION_KEY, None)
-        context["feed_url"] = self.request.build_absolute_uri(reverse("events:user_feed", args=[user.calendar_token]))
+        feed_url = self.request.build_absolute_uri(reverse("events:user_feed", args=[user.calendar_token]))
+        context["feed_url"] = feed_url
+        context["feed_webcal_url"] = webcal_url(feed_url)
+        context["feed_qr"] = qr_svg(feed_url, label=_("QR code of your calendar feed address"))
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

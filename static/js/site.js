@@ -28,6 +28,46 @@
       if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // A read-only field to copy from (the calendar feed's address) selects all of itself.
+  document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+    input.addEventListener("click", function () { input.select(); });
+  });
+  // "Copy" buttons stay hidden without this script; they put a field's value on the
+  // clipboard and say so (data-copied) in the button and a status line, or select the
+  // field and say how to copy it by hand (data-copy-failed).
+  document.querySelectorAll("button[data-copy-target]").forEach(function (button) {
+    var field = document.querySelector(button.dataset.copyTarget);
+    if (!field) { return; }
+    var status = button.dataset.copyStatus ? document.querySelector(button.dataset.copyStatus) : null;
+    var label = button.textContent;
+    var timer = null;
+    function report(copied) {
+      var text = copied ? button.dataset.copied : button.dataset.copyFailed;
+      if (copied) { button.textContent = text; }
+      if (status) { status.textContent = text; }
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        button.textContent = label;
+        if (status) { status.textContent = ""; }
+      }, copied ? 2500 : 8000);
+    }
+    function copyBySelection() {
+      field.focus();
+      field.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      report(copied);
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () { report(true); }, copyBySelection);
+      } else {
+        copyBySelection();
+      }
+    });
+  });
   // A span's end date follows its start date, keeping the span's length in days.
   document.querySelectorAll("form").forEach(function (form) {
     var start = form.querySelector("input[name=date]");

@@ -54,6 +54,7 @@ class Visit:
     submit: str = ""  # a form to submit (after filling ``fill``), to see its errors
     fill: tuple[tuple[str, str], ...] = ()
     ready: str = ""  # a selector to wait for before checking
+    expand: str = ""  # <details> to open before checking (a selector)
 
 
 def build_world() -> dict[str, Any]:
@@ -155,6 +156,7 @@ def build_world() -> dict[str, Any]:
             Visit("invite page", "erin", f"/events/{town_hall.pk}/invite/"),
             Visit("invitations", "erin", "/invitations/"),
             Visit("profile", "erin", "/accounts/profile/"),
+            Visit("profile, calendar how-tos open", "erin", "/accounts/profile/", expand="#feed-howto details"),
             Visit("password change", "erin", "/accounts/password/change/"),
             Visit("e-mail addresses", "erin", "/accounts/email/"),
             Visit("logout confirm", "erin", "/accounts/logout/"),
@@ -217,6 +219,11 @@ class Browsing:
                 page.locator(f"{visit.submit} [type=submit]").first.click()
         if visit.ready:
             page.wait_for_selector(visit.ready)
+        if visit.expand:
+            opened = page.eval_on_selector_all(
+                visit.expand, "els => els.map(el => { el.open = true; return el.open; })"
+            )
+            assert opened and all(opened), f"{visit.name}: nothing to open at {visit.expand}"
         page.wait_for_load_state("load")
         return page
 
