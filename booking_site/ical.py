@@ -16,16 +16,18 @@ ical.js (Nextcloud Calendar, FullCalendar) reads only the first value of each RD
 
 import calendar as month_calendar
 import functools
+import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -145,7 +147,7 @@ def booking_vevent(
         attendees=attendees,
         status=status,
         sequence=booking.sequence,
-        stamp=stamp or booking.cancelled_at or booking.created_at,
+        stamp=stamp or booking.changed_at,
         zone=zone,
     )
 
@@ -172,7 +174,7 @@ def event_vevent(
         attendees=attendees,
         status=status,
         sequence=event.sequence,
-        stamp=stamp or event.cancelled_at or event.created_at,
+        stamp=stamp or event.changed_at,
         zone=zone,
     )
 
@@ -202,21 +204,34 @@ def booking_calendar(booking: Booking, zone: str | None = None) -> bytes:
     return to_bytes(calendar)
 
 
-def event_calendar(event: Event, zone: str | None = None) -> bytes:
+def event_calendar(event: Event, zone: str | None = None, people: tuple[User, ...] = ()) -> bytes:
+    """An event's download: published, with its organizer and ``people`` (those
+    registered) as accepted attendees."""
     calendar = new_calendar(event.title)
-    calendar.add_component(event_vevent(event, zone))
+    attendees = tuple(address(person.email, person.display_name, partstat="ACCEPTED") for person in people)
+    status = "CANCELLED" if event.is_cancelled else "CONFIRMED"
+    calendar.add_component(event_vevent(event, zone, status, attendees=attendees))
+    return to_bytes(calendar)
+
+
+def event_message(event: Event, person: User, zone: str | None = None, partstat: str = "NEEDS-ACTION") -> bytes:
+    """``person``'s iTIP message for ``event``, from its organizer: ``REQUEST`` while
+    it stands (an invitation waiting for an answer asks for one: ``RSVP=TRUE``),
+    ``CANCEL`` once cancelled; with the event's UID and SEQUENCE, stamped now."""
+    cancelled = event.is_cancelled
+    calendar = new_calendar(event.title, method="CANCEL" if cancelled else "REQUEST")
+    params = {"partstat": partstat, "role": "REQ-PARTICIPANT"}
+    if partstat == "NEEDS-ACTION" and not cancelled:
+        params["rsvp"] = "TRUE"
+    attendee = address(person.email, person.display_name, **params)
+    status = "CANCELLED" if cancelled else "CONFIRMED"
+    calendar.add_component(event_vevent(event, zone, status, attendees=(attendee,), stamp=timezone.now()))
     return to_bytes(calendar)
 
 
 def invitation_message(event: Event, invitee: User, zone: str | None = None) -> bytes:
-    """The invitee's iTIP ``REQUEST`` for ``event``: from its organizer, the invitee an
-    attendee asked to answer, with the event's UID and SEQUENCE; stamped now."""
-    calendar = new_calendar(event.title, method="REQUEST")
-    attendee = address(
-        invitee.email, invitee.display_name, partstat="NEEDS-ACTION", rsvp="TRUE", role="REQ-PARTICIPANT"
-    )
-    calendar.add_component(event_vevent(event, zone, attendees=(attendee,), stamp=timezone.now()))
-    return to_bytes(calendar)
+    """The invitee's ``REQUEST``: an attendee asked to answer."""
+    return event_message(event, invitee, zone, "NEEDS-ACTION")
 
 
 def attach_calendar(message: EmailMessage, filename: str, body: bytes, method: str) -> None:
@@ -225,46 +240,111 @@ def attach_calendar(message: EmailMessage, filename: str, body: bytes, method: s
     message.attach(filename, body.decode(), f"text/calendar; method={method}")
 
 
-def user_feed(user: User) -> bytes:
-    """Standing items from ``FEED_PAST_DAYS`` ago on; cancelled ones are left out,
-    so calendar apps drop them. A room booked for an event appears as the event."""
-    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
-    zone = user.timezone
-    calendar = new_calendar(_("Office booking: %(name)s") % {"name": user.display_name})
-    events = (
-        Event.objects.active()
-        .filter(end__gt=since)
-        .filter(Q(organizer=user) | Q(registrations__user=user))
-        .select_related("organizer", "booking__room")
-        .distinct()
+#: How often a subscribed calendar app should come back (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+FEED_REFRESH = timedelta(minutes=15)
+#: Part of every feed's version: raise it when what a feed writes changes shape.
+FEED_FORMAT = 2
+
+
+def feed_calendar(name: str) -> icalendar.Calendar:
+    """A subscribed calendar: its name and how often apps should fetch it again
+    (RFC 7986 REFRESH-INTERVAL, and Outlook's X-PUBLISHED-TTL)."""
+    calendar = new_calendar(name)
+    calendar.add("name", name)
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(FEED_REFRESH).to_ical().decode())
+    return calendar
+
+
+def _feed_since() -> datetime:
+    return timezone.now() - timedelta(days=FEED_PAST_DAYS)
+
+
+def _person_events(user: User, since: datetime) -> Any:
+    """The standing events ``user`` organizes or is registered for, from ``since``."""
+    mine = Q(organizer=user) | Q(registrations__user=user)
+    return Event.objects.active().filter(mine, end__gt=since)
+
+
+def _person_bookings(user: User, since: datetime) -> Any:
+    """``user``'s standing bookings from ``since``, except rooms booked for an event
+    (the event stands for them)."""
+    return Booking.objects.active().filter(user=user, end__gt=since, event__isnull=True)
+
+
+def _person_invitations(user: User, since: datetime) -> Any:
+    """``user``'s invitations waiting for an answer, to standing events from ``since``."""
+    return Invitation.objects.filter(
+        invitee=user, status=Invitation.Status.PENDING, event__cancelled_at__isnull=True, event__end__gt=since
     )
+
+
+def user_feed(user: User) -> bytes:
+    """Standing items from ``FEED_PAST_DAYS`` ago on, in the person's zone and
+    language. Cancelled ones are left out, so calendar apps drop them. A room
+    booked for an event appears as the event; the person is the attendee of each
+    item (accepted; an invitation still to be answered, tentative)."""
+    since = _feed_since()
+    zone = user.timezone
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        calendar = feed_calendar(_("Office booking: %(name)s") % {"name": user.display_name})
+    me = address(user.email, user.display_name, partstat="ACCEPTED")
+    events = _person_events(user, since).select_related("organizer", "booking__room").distinct()
     event_ids = set()
     for event in events:
         event_ids.add(event.pk)
-        calendar.add_component(event_vevent(event, zone))
-    bookings = (
-        Booking.objects.active().filter(user=user, end__gt=since, event__isnull=True).select_related("room", "user")
-    )
-    for booking in bookings:
-        calendar.add_component(booking_vevent(booking, zone))
+        attendees = () if event.organizer_id == user.pk else (me,)
+        calendar.add_component(event_vevent(event, zone, attendees=attendees))
+    for booking in _person_bookings(user, since).select_related("room", "user"):
+        calendar.add_component(booking_vevent(booking, zone, attendees=(me,)))
+    invited = address(user.email, user.display_name, partstat="NEEDS-ACTION")
     invitations = (
-        Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING, event__cancelled_at__isnull=True)
-        .filter(event__end__gt=since)
+        _person_invitations(user, since)
         .exclude(event_id__in=event_ids)
         .select_related("event__organizer", "event__booking__room")
     )
     for invitation in invitations:
-        calendar.add_component(event_vevent(invitation.event, zone, status="TENTATIVE"))
+        calendar.add_component(event_vevent(invitation.event, zone, status="TENTATIVE", attendees=(invited,)))
     return to_bytes(calendar)
 
 
-def room_feed(room: Room, zone: str | None = None) -> bytes:
-    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
-    bookings = Booking.objects.active().filter(room=room, end__gt=since).select_related("room", "user")
-    calendar = new_calendar(_("Room %(name)s") % {"name": room.name})
+def _version(*parts: Any) -> str:
+    return hashlib.blake2b(repr((FEED_FORMAT, timezone.now().year, *parts)).encode(), digest_size=16).hexdigest()
+
+
+def user_feed_version(user: User) -> str:
+    """A value that changes whenever ``user_feed(user)`` would: when an item of
+    theirs is added, changed, cancelled or leaves the window, when its room
+    changes, and when their name, zone or language does; and not otherwise. Three
+    aggregate queries instead of writing the feed."""
+    since = _feed_since()
+    standing = {"count": Count("pk", distinct=True), "ids": Sum("pk", distinct=True), "at": Max("changed_at")}
+    events = _person_events(user, since).aggregate(**standing, room_at=Max("booking__room__changed_at"))
+    bookings = _person_bookings(user, since).aggregate(**standing, room_at=Max("room__changed_at"))
+    invitations = _person_invitations(user, since).aggregate(
+        count=Count("pk"),
+        ids=Sum("pk"),
+        at=Max("event__changed_at"),
+        room_at=Max("event__booking__room__changed_at"),
+    )
+    person = (user.display_name, user.email, user.timezone, user.language)
+    return _version(person, sorted(events.items()), sorted(bookings.items()), sorted(invitations.items()))
+
+
+def room_feed(room: Room, zone: str | None = None, language: str | None = None) -> bytes:
+    bookings = Booking.objects.active().filter(room=room, end__gt=_feed_since()).select_related("room", "user")
+    with translation.override(language or settings.LANGUAGE_CODE):
+        calendar = feed_calendar(_("Room %(name)s") % {"name": room.name})
     for booking in bookings:
         calendar.add_component(booking_vevent(booking, zone))
     return to_bytes(calendar)
+
+
+def room_feed_version(room: Room, zone: str | None = None, language: str | None = None) -> str:
+    """Like ``user_feed_version``, for a room's feed as ``zone`` and ``language`` see it."""
+    bookings = Booking.objects.active().filter(room=room, end__gt=_feed_since())
+    standing = bookings.aggregate(count=Count("pk"), ids=Sum("pk"), at=Max("changed_at"))
+    return _version(room.pk, room.changed_at, zone, language, sorted(standing.items()))
 
 
 def to_bytes(calendar: icalendar.Calendar) -> bytes:

@@ -71,6 +71,8 @@ class TimeSpan(models.Model):
     start = models.DateTimeField(_("start"), validators=[validate_moment])
     end = models.DateTimeField(_("end"), validators=[validate_moment])
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    #: The last write: what calendar feeds compare to tell whether they changed.
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     #: The fields whose change makes a span subject to the rules on new times
     #: (not in the past, not too far ahead); subclasses add theirs.

@@ -8,17 +8,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.worktime import working_hours_problem
-from booking_site.ical import attach_calendar, invitation_message
+from booking_site.ical import attach_calendar, event_message, invitation_message
 from booking_site.mail import message_for
+from booking_site.spans import format_span
 from events.models import Event, Invitation, Registration
 from notifications.models import OutgoingMail
-from notifications.services import queue_mail
+from notifications.services import queue_mail, queue_mail_to_everyone
 from rooms import services as room_services
 from rooms.models import Room
 
@@ -106,6 +108,7 @@ def change_event(
         current = locked_event(event)
         _refuse(current.refusal(actor, "change"))
         before = _place_and_time(current)
+        was = _news(current)
         current.title, current.description = title, description
         current.start, current.end, current.capacity = start, end, capacity
         if capacity is not None and current.registrations.count() > capacity:
@@ -114,11 +117,21 @@ def change_event(
             )
         current.full_clean(exclude=["booking"])
         _sync_booking(current, room, actor)
-        if _place_and_time(current) != before:
+        moved = _place_and_time(current) != before
+        if moved:
             current.sequence += 1
         current.full_clean()
         current.save()
+        if moved:
+            news = {**was, "sequence": current.sequence}
+            queue_mail_to_everyone(kind=OutgoingMail.Kind.EVENT_CHANGED, object_id=current.pk, message=news)
     return current
+
+
+def _news(event: Event) -> dict:
+    """What a change's mail says the event was: its place and time before."""
+    room = event.room
+    return {"was_start": event.start.isoformat(), "was_end": event.end.isoformat(), "was_room": str(room or "")}
 
 
 def _place_and_time(event: Event) -> tuple:
@@ -137,7 +150,8 @@ def cancel_event(*, event: Event, actor: User) -> Event:
             room_services.release_event_booking(booking=current.booking, actor=actor)
         current.cancelled_at = timezone.now()
         current.sequence += 1
-        current.save(update_fields=["cancelled_at", "sequence"])
+        current.save(update_fields=["cancelled_at", "sequence", "changed_at"])
+        queue_mail_to_everyone(kind=OutgoingMail.Kind.EVENT_CANCELLED, object_id=current.pk, message={})
     event.cancelled_at = current.cancelled_at
     return current
 
@@ -241,12 +255,12 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def invitation_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
+def invitation_mail(mail: OutgoingMail) -> EmailMessage | None:
     """The invitee's mail, as the invitation stands when it is sent (none once it
     was answered or its event cancelled)."""
     invitation = (
         Invitation.objects.select_related("event__organizer", "event__booking__room", "invitee", "invited_by")
-        .filter(pk=invitation_id)
+        .filter(pk=mail.object_id)
         .first()
     )
     if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.event.cancelled_at:
@@ -255,7 +269,12 @@ def invitation_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
         invitation.invitee,
         "events/email/invitation_subject.txt",
         "events/email/invitation_body.txt",
-        {"invitation": invitation, "event": invitation.event, "url": _site_url(reverse("events:invitations"))},
+        {
+            "invitation": invitation,
+            "event": invitation.event,
+            "url": _site_url(reverse("events:invitations")),
+            "ics_url": _site_url(reverse("events:event_ics", args=[invitation.event_id])),
+        },
     )
     invitee = invitation.invitee
     body = invitation_message(invitation.event, invitee, invitee.timezone)
@@ -263,9 +282,9 @@ def invitation_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
     return message
 
 
-def answer_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
+def answer_mail(mail: OutgoingMail) -> EmailMessage | None:
     """The inviter's mail that their invitation was accepted or declined."""
-    invitation = Invitation.objects.select_related("event", "invitee", "invited_by").filter(pk=invitation_id).first()
+    invitation = Invitation.objects.select_related("event", "invitee", "invited_by").filter(pk=mail.object_id).first()
     if invitation is None or invitation.status == Invitation.Status.PENDING:
         return None
     return message_for(
@@ -274,3 +293,55 @@ def answer_mail(invitation_id: int, kind: str = "") -> EmailMessage | None:
         "events/email/answer_body.txt",
         {"invitation": invitation, "event": invitation.event, "url": _site_url(invitation.event.get_absolute_url())},
     )
+
+
+def event_news_audience(event_id: int) -> list[User]:
+    """Who is told that an event moved or was cancelled: everyone registered and
+    everyone whose invitation waits for an answer, not the organizer (whose
+    change it is, or who is told by the admin who made it)."""
+    event = Event.objects.filter(pk=event_id).only("organizer_id").first()
+    if event is None:
+        return []
+    registered = Q(registrations__event_id=event_id)
+    invited = Q(invitations_received__event_id=event_id, invitations_received__status=Invitation.Status.PENDING)
+    people = User.objects.filter(registered | invited, is_active=True).exclude(pk=event.organizer_id).distinct()
+    return list(people.order_by("pk"))
+
+
+def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
+    """A person's mail that an event moved (``EVENT_CHANGED``) or was cancelled
+    (``EVENT_CANCELLED``), with the iTIP ``REQUEST`` or ``CANCEL`` for their
+    calendar, as the event stands when it is sent. None when there is nothing
+    left to say: the event is gone; it moved again or was cancelled since (that
+    change's own mail follows); or the person no longer takes part."""
+    person = mail.recipient
+    event = Event.objects.select_related("organizer", "booking__room").filter(pk=mail.object_id).first()
+    if event is None or person is None:
+        return None
+    stored = mail.message or {}
+    cancelled = mail.kind == OutgoingMail.Kind.EVENT_CANCELLED
+    if cancelled != event.is_cancelled or stored.get("sequence", event.sequence) != event.sequence:
+        return None
+    registered = event.registrations.filter(user=person).exists()
+    invited = event.invitations.filter(invitee=person, status=Invitation.Status.PENDING).exists()
+    if not cancelled and not (registered or invited):
+        return None
+    context = {
+        "event": event,
+        "cancelled": cancelled,
+        "url": _site_url(event.get_absolute_url()),
+        "ics_url": _site_url(reverse("events:event_ics", args=[event.pk])),
+    }
+    if "was_start" in stored:
+        was_start = datetime.fromisoformat(stored["was_start"])
+        was_end = datetime.fromisoformat(stored["was_end"])
+        if (was_start, was_end) != (event.start, event.end):
+            context["was_span"] = lambda: format_span(was_start, was_end)
+        if stored.get("was_room", "") != str(event.room or ""):
+            context["was_room"] = stored.get("was_room") or None
+            context["room_changed"] = True
+    message = message_for(person, "events/email/news_subject.txt", "events/email/news_body.txt", context)
+    partstat = "ACCEPTED" if registered else "NEEDS-ACTION"
+    body = event_message(event, person, person.timezone, partstat=partstat)
+    attach_calendar(message, f"event-{event.pk}.ics", body, "CANCEL" if cancelled else "REQUEST")
+    return message

@@ -1,14 +1,18 @@
+from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
@@ -22,6 +26,9 @@ from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
 from rooms.models import Room
 from rooms.views import add_service_errors
+
+#: How long the moment a feed's version was first served is remembered (its Last-Modified).
+FEED_VERSION_MEMORY = 60 * 60 * 24 * 30
 
 
 def event_fields(form: EventForm) -> dict[str, Any]:
@@ -299,11 +306,35 @@ def _feed_owner(token: str) -> User:
     return get_object_or_404(User, calendar_token=token, is_active=True)
 
 
+def _feed_response(request: HttpRequest, key: str, version: str, write: Callable[[], bytes]) -> HttpResponse:
+    """A feed answered as a calendar app polls it: with an ``ETag`` (the feed's
+    version, computed without writing the feed) and a ``Last-Modified`` (when this
+    version was first served), and ``304 Not Modified`` to a conditional request
+    for the version the app has. The feed itself is written only when it changed."""
+    etag = f'"{version}"'
+    seen = cache.get(key)
+    if seen is None or seen[0] != version:
+        # Strictly later than the version before, so a change within the second it was
+        # first served still makes If-Modified-Since see a newer feed.
+        moment = max(int(timezone.now().timestamp()), seen[1] + 1 if seen else 0)
+        seen = (version, moment)
+        cache.set(key, seen, FEED_VERSION_MEMORY)
+    response = get_conditional_response(request, etag=etag, last_modified=seen[1])
+    if response is None:
+        response = calendar_response(write())
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(seen[1])
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @login_not_required
 @require_safe
 def user_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A person's private feed; the secret token in the address is the only key."""
-    return calendar_response(ical.user_feed(_feed_owner(token)))
+    owner = _feed_owner(token)
+    version = ical.user_feed_version(owner)
+    return _feed_response(request, f"feed:user:{owner.pk}", version, lambda: ical.user_feed(owner))
 
 
 @login_not_required
@@ -311,13 +342,20 @@ def user_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 def room_calendar_feed(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     """A room's feed, for anyone holding a valid personal feed token."""
     owner = _feed_owner(token)
-    return calendar_response(ical.room_feed(get_object_or_404(Room, pk=pk), owner.timezone))
+    room = get_object_or_404(Room, pk=pk)
+    zone, language = owner.timezone, owner.language
+    version = ical.room_feed_version(room, zone, language)
+    return _feed_response(
+        request, f"feed:room:{room.pk}:{zone}:{language}", version, lambda: ical.room_feed(room, zone, language)
+    )
 
 
 @require_safe
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.select_related("organizer", "booking__room"), pk=pk)
-    return calendar_response(ical.event_calendar(event, request.user.timezone), f"event-{event.pk}.ics")
+    people = tuple(registration.user for registration in event.registrations.select_related("user"))
+    body = ical.event_calendar(event, request.user.timezone, people)
+    return calendar_response(body, f"event-{event.pk}.ics")
 
 
 @require_POST

@@ -13,6 +13,8 @@ class OutgoingMail(models.Model):
         BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
         INVITATION = "invitation", _("Invitation")
         ANSWER = "answer", _("Answer to an invitation")
+        EVENT_CHANGED = "event_changed", _("Event changed")
+        EVENT_CANCELLED = "event_cancelled", _("Event cancelled")
         ACCOUNT = "account", _("Account mail")
 
     class Status(models.TextChoices):

@@ -3,7 +3,12 @@ the change's transaction) and a worker sends it (``deliver``). A send that fails
 is tried again later with growing pauses, then kept as failed for an admin; a
 worker that dies mid-send leaves a lease that runs out, and ``sweep`` hands the
 mail to a worker again. A mail is written when it is sent, from the rows as
-they are then, in its recipient's language and zone."""
+they are then, in its recipient's language and zone.
+
+A change that concerns many people (an event moved, with hundreds of people
+registered) records one row for everyone (``queue_mail_to_everyone``); a worker
+turns it into one row per person (``AUDIENCES`` says who), so the change's own
+request pays for one insert whatever the audience."""
 
 import logging
 from datetime import datetime, timedelta
@@ -27,7 +32,7 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), ti
 #: A mail handed to a worker this long ago and still waiting is handed again.
 REQUEUE_AFTER = timedelta(minutes=10)
 
-#: What writes each kind of mail: ``builder(object_id, kind) -> EmailMessage | None``
+#: What writes each kind of mail: ``builder(mail) -> EmailMessage | None``
 #: (None: the row is gone or the mail no longer makes sense).
 BUILDERS = {
     OutgoingMail.Kind.BOOKING_BOOKED: "rooms.services.booking_mail",
@@ -35,7 +40,16 @@ BUILDERS = {
     OutgoingMail.Kind.BOOKING_CANCELLED: "rooms.services.booking_mail",
     OutgoingMail.Kind.INVITATION: "events.services.invitation_mail",
     OutgoingMail.Kind.ANSWER: "events.services.answer_mail",
+    OutgoingMail.Kind.EVENT_CHANGED: "events.services.event_news_mail",
+    OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_mail",
 }
+
+#: Who a row for everyone goes to: ``audience(object_id) -> iterable of User``.
+AUDIENCES = {
+    OutgoingMail.Kind.EVENT_CHANGED: "events.services.event_news_audience",
+    OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_audience",
+}
+EVERYONE = "everyone"
 
 
 def max_attempts() -> int:
@@ -68,6 +82,17 @@ def queue_mail(
     )
     transaction.on_commit(lambda: hand_to_worker(mail.pk))
     return mail
+
+
+def queue_mail_to_everyone(*, kind: str, object_id: int, message: dict[str, Any] | None = None) -> OutgoingMail:
+    """Record a mail owed to everyone ``AUDIENCES[kind]`` names for ``object_id``:
+    one row now, one per person when a worker hands it out. ``message`` is
+    copied to each person's row (what the change was, for their builder)."""
+    return queue_mail(kind=kind, object_id=object_id, message={**(message or {}), EVERYONE: True})
+
+
+def is_for_everyone(mail: OutgoingMail) -> bool:
+    return bool((mail.message or {}).get(EVERYONE))
 
 
 def hand_to_worker(mail_id: int, run_after: datetime | None = None) -> None:
@@ -107,16 +132,19 @@ def build(mail: OutgoingMail) -> EmailMessage | None:
         return message
     if mail.object_id is None:
         return None
-    return import_string(BUILDERS[mail.kind])(mail.object_id, mail.kind)
+    return import_string(BUILDERS[mail.kind])(mail)
 
 
 def deliver(mail_id: int, now: datetime | None = None) -> str:
     """Send one owed mail, unless it went out already, is not due, or another
-    worker holds it. Returns what happened: sent, retry, failed, dropped or skipped."""
+    worker holds it. Returns what happened: sent, retry, failed, dropped, skipped,
+    or "handed out" (a row for everyone, now one row per person)."""
     now = now or timezone.now()
     if not _claim(mail_id, now):
         return "skipped"
     mail = OutgoingMail.objects.select_related("recipient").get(pk=mail_id)
+    if is_for_everyone(mail):
+        return _hand_out(mail, now)
     try:
         message = build(mail)
         if message is not None:
@@ -131,6 +159,39 @@ def deliver(mail_id: int, now: datetime | None = None) -> str:
         mail.attempts += 1
     mail.save(update_fields=["status", "attempts", "sent_at", "leased_until"])
     return mail.status
+
+
+def _hand_out(mail: OutgoingMail, now: datetime) -> str:
+    """Turn a row for everyone into one row per person, in one transaction with
+    marking it done: a worker that dies half-way leaves the row to be handed
+    out again, never half of the rows."""
+    try:
+        people = list(import_string(AUDIENCES[mail.kind])(mail.object_id))
+        personal = {key: value for key, value in (mail.message or {}).items() if key != EVERYONE}
+        with transaction.atomic():
+            rows = OutgoingMail.objects.bulk_create(
+                OutgoingMail(
+                    kind=mail.kind,
+                    recipient=person,
+                    object_id=mail.object_id,
+                    to=person.email,
+                    message=personal,
+                    next_attempt_at=now,
+                )
+                for person in people
+            )
+            ids = [row.pk for row in rows] if all(row.pk for row in rows) else None
+            mail.status, mail.sent_at, mail.leased_until = OutgoingMail.Status.SENT, timezone.now(), None
+            mail.attempts += 1
+            mail.save(update_fields=["status", "attempts", "sent_at", "leased_until"])
+    except Exception as error:
+        return _failed(mail, error, now)
+    if ids is None:
+        sweep(now)
+    else:
+        for mail_id in ids:
+            hand_to_worker(mail_id)
+    return "handed out"
 
 
 def _failed(mail: OutgoingMail, error: Exception, now: datetime) -> str:

@@ -103,6 +103,8 @@ class Room(models.Model):
     location = models.CharField(_("location"), max_length=200, blank=True, validators=[validate_single_line])
     equipment = EquipmentField(_("equipment"))
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rooms cannot be booked."))
+    #: The last write: what calendar feeds compare to tell whether they changed.
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     objects = RoomQuerySet.as_manager()
 

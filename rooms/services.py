@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,7 +131,7 @@ def _apply(
 def _cancel(booking: Booking) -> None:
     booking.cancelled_at = timezone.now()
     booking.sequence += 1
-    booking.save(update_fields=["cancelled_at", "sequence"])
+    booking.save(update_fields=["cancelled_at", "sequence", "changed_at"])
 
 
 def book_for_event(*, organizer: User, room: Room, title: str, start: datetime, end: datetime) -> Booking:
@@ -222,17 +223,23 @@ MAIL_KINDS = {
 }
 
 
-def booking_mail(booking_id: int, kind: str) -> EmailMessage | None:
+def booking_mail(mail: OutgoingMail) -> EmailMessage | None:
     """The holder's mail that a booking was booked, changed or cancelled, with the
     .ics attached, as the booking stands when it is sent. None when the booking
     is gone, or was cancelled before a "booked"/"changed" mail went out (the
     "cancelled" one says all)."""
-    booking = Booking.objects.select_related("room", "user").filter(pk=booking_id).first()
-    word = MAIL_KINDS[kind]
+    booking = Booking.objects.select_related("room", "user").filter(pk=mail.object_id).first()
+    word = MAIL_KINDS[mail.kind]
     if booking is None or (booking.cancelled_at is not None and word != "cancelled"):
         return None
     holder = booking.user
-    context = {"booking": booking, "kind": word, "url": settings.SITE_URL.rstrip("/")}
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "booking": booking,
+        "kind": word,
+        "url": site + reverse("rooms:my_bookings"),
+        "ics_url": site + reverse("rooms:booking_ics", args=[booking.pk]),
+    }
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
     method = "CANCEL" if booking.is_cancelled else "REQUEST"
     attach_calendar(message, f"booking-{booking.pk}.ics", booking_message(booking, holder.timezone), method)

@@ -685,6 +685,8 @@ NO_ROWS = {
     "rooms.booking_mail": "not a write: writes the mail a booking's change owes, when a worker sends it",
     "events.invitation_mail": "not a write: writes the invitation's mail, when a worker sends it",
     "events.answer_mail": "not a write: writes the mail of an answer, when a worker sends it",
+    "events.event_news_mail": "not a write: writes a person's mail that an event moved or was cancelled",
+    "events.event_news_audience": "not a write: who is told that an event moved or was cancelled",
     "events.organizer_hours_warning": "not a write: a warning after one",
     "events.locked_event": "not a write: the lock every event service takes",
     "accounts.give_default_working_hours": "refuses nothing; runs for every new person",

@@ -229,7 +229,7 @@ def site_files(client, zone: str) -> tuple[list[bytes], list[Times]]:
         client.get(reverse("events:room_feed", args=[viewer.calendar_token, room.pk])).content,
         client.get(reverse("rooms:booking_ics", args=[summer.pk])).content,
         client.get(reverse("events:event_ics", args=[events[0].pk])).content,
-        _attachment(booking_mail(bookings[-1].pk, OutgoingMail.Kind.BOOKING_BOOKED)),
+        _attachment(booking_mail(OutgoingMail(kind=OutgoingMail.Kind.BOOKING_BOOKED, object_id=bookings[-1].pk))),
     ]
     expected = [
         booking_times | event_times,

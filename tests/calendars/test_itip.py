@@ -5,15 +5,21 @@ downloads carry the same UID and SEQUENCE, and every parser reads the attachment
 as stored."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import services as event_services
+from events.models import Registration
 from events.services import invitation_mail
+from notifications.models import OutgoingMail
+from notifications.services import deliver
 from rooms import services as room_services
 from tests.calendars.test_interop import PARSERS, expect, seconds
 from tests.factories import RoomFactory, UserFactory, next_weekday_at, tomorrow_at
@@ -187,7 +193,8 @@ def test_an_invitation_asks_the_invitee_to_answer(client, employee, room, django
         room=RoomFactory(),
     )
     assert elsewhere.sequence == 2
-    _calendar, again = only_vevent(attachment(invitation_mail(invitation.pk))[0])
+    resent = invitation_mail(OutgoingMail(kind=OutgoingMail.Kind.INVITATION, object_id=invitation.pk))
+    _calendar, again = only_vevent(attachment(resent)[0])
     assert (str(again["UID"]), int(again["SEQUENCE"])) == (uid, 2)
     assert int(feed_items(client, invitee)[uid]["SEQUENCE"]) == 2
     cancelled = event_services.cancel_event(event=event, actor=employee)
@@ -202,3 +209,155 @@ def test_every_parser_reads_the_invitations_times(employee, room, parser, django
     assert b"TZID:Europe/Berlin" in body
     [times] = PARSERS[parser]([body])
     expect(times, {f"event-{event.pk}": seconds(event.start, event.end)})
+
+
+def test_moving_and_cancelling_an_event_tells_everyone_taking_part(
+    client, employee, room, django_capture_on_commit_callbacks
+):
+    """Everyone registered and everyone whose invitation waits gets the update, then the
+    cancellation, each in their own language and zone, as the attendee of their own copy;
+    someone who declined and the organizer get neither."""
+    pending = UserFactory(name="Ivan Invitee", email="ivan@example.com", timezone="Europe/Berlin", language="ru")
+    event, _invitation, first = invited(employee, pending, room, django_capture_on_commit_callbacks)
+    declined = UserFactory(email="dora@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        [refused] = event_services.invite(event=event, invited_by=employee, invitees=[declined]).sent
+        event_services.decline_invitation(invitation=refused, actor=declined)
+    coming = UserFactory(name="Rita Registered", email="rita@example.com", timezone="America/New_York", language="en")
+    event_services.register(event=event, user=coming)
+    event_services.register(event=event, user=employee)
+    mail.outbox.clear()
+    before = (event.start, event.end)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = event_services.change_event(
+            event=event, actor=employee, title="Planning", start=next_weekday_at(16), end=next_weekday_at(17), room=room
+        )
+    updates = {message.to[0]: message for message in mail.outbox}
+    assert set(updates) == {pending.email, coming.email}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.cancel_event(event=event, actor=employee)
+    cancels = {message.to[0]: message for message in mail.outbox}
+    assert set(cancels) == {pending.email, coming.email}
+
+    assert updates[pending.email].subject == "Изменено: Planning"
+    assert updates[coming.email].subject == "Changed: Planning"
+    assert cancels[pending.email].subject == "Отменено: Planning"
+    berlin = moved.start.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{berlin:%H:%M}" in updates[pending.email].body and "Europe/Berlin" in updates[pending.email].body
+    was = before[0].astimezone(ZoneInfo("America/New_York"))
+    assert f"{was:%H:%M}" in updates[coming.email].body
+
+    uid = None
+    for person, partstat in ((pending, "NEEDS-ACTION"), (coming, "ACCEPTED")):
+        messages = ([first] if person == pending else []) + [updates[person.email], cancels[person.email]]
+        methods, sequences, uids = [], [], set()
+        for message in messages:
+            body, mimetype = attachment(message)
+            calendar, vevent = only_vevent(body)
+            methods.append(str(calendar["METHOD"]))
+            assert mimetype == f"text/calendar; method={methods[-1]}"
+            sequences.append(int(vevent["SEQUENCE"]))
+            uids.add(str(vevent["UID"]))
+            assert mailto(vevent["ORGANIZER"]) == employee.email
+            attendee = vevent["ATTENDEE"]
+            assert mailto(attendee) == person.email
+            assert f"TZID:{person.timezone}".encode() in body
+        [uid] = uids
+        assert uid.startswith(f"event-{event.pk}@")
+        assert methods[-2:] == ["REQUEST", "CANCEL"]
+        assert sequences == sorted(set(sequences)) and sequences[-2:] == [1, 2]
+        update = only_vevent(attachment(updates[person.email])[0])[1]
+        assert update["ATTENDEE"].params["PARTSTAT"] == partstat
+        assert update.decoded("DTSTART") == moved.start
+        assert str(only_vevent(attachment(cancels[person.email])[0])[1]["STATUS"]) == "CANCELLED"
+        assert uid not in feed_items(client, person)
+
+
+def test_the_feed_agrees_with_the_update(client, employee, room, django_capture_on_commit_callbacks):
+    coming = UserFactory(timezone="Australia/Sydney")
+    event = event_services.create_event(
+        organizer=employee, title="Review", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    event_services.register(event=event, user=coming)
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.change_event(
+            event=event, actor=employee, title="Review", start=next_weekday_at(12), end=next_weekday_at(13), room=room
+        )
+    [message] = mail.outbox
+    mailed = only_vevent(attachment(message)[0])[1]
+    fed = feed_items(client, coming)[str(mailed["UID"])]
+    assert int(fed["SEQUENCE"]) == int(mailed["SEQUENCE"]) == 1
+    assert fed.decoded("DTSTART") == mailed.decoded("DTSTART")
+
+
+def test_an_events_change_costs_its_request_one_row_whatever_the_audience(
+    employee, room, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The organizer's request records one mail for everyone; the worker writes one per person."""
+    event = event_services.create_event(
+        organizer=employee, title="All hands", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    crowd = UserFactory.create_batch(40)
+    for person in crowd:
+        event_services.register(event=event, user=person)
+
+    def move(hour: int, attendees: int) -> int:
+        with (
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+            CaptureQueriesContext(connection) as queries,
+        ):
+            event_services.change_event(
+                event=event,
+                actor=employee,
+                title="All hands",
+                start=next_weekday_at(hour),
+                end=next_weekday_at(hour + 1),
+                room=room,
+            )
+        assert len(callbacks) == 1
+        assert OutgoingMail.objects.filter(object_id=event.pk, recipient__isnull=True).count() == attendees
+        return len(queries)
+
+    with_forty = move(12, 1)
+    Registration.objects.filter(event=event).exclude(user=crowd[0]).delete()
+    with_one = move(14, 2)
+    assert with_forty == with_one
+    rows = OutgoingMail.objects.filter(object_id=event.pk, recipient__isnull=True)
+    assert OutgoingMail.objects.filter(object_id=event.pk, recipient__isnull=False).count() == 0
+
+    first = rows.order_by("pk").first()
+    mail.outbox.clear()
+    assert deliver(first.pk) == "handed out"
+    # One row per person, each handed to a worker; the older change's is not sent, as the
+    # person's calendar gets the newer one.
+    personal = OutgoingMail.objects.get(object_id=event.pk, recipient__isnull=False)
+    assert personal.recipient == crowd[0] and personal.status == OutgoingMail.Status.DROPPED
+    assert mail.outbox == []
+    assert deliver(first.pk) == "skipped"
+    mail.outbox.clear()
+    assert deliver(rows.order_by("pk").last().pk) == "handed out"
+    [message] = mail.outbox
+    assert int(only_vevent(attachment(message)[0])[1]["SEQUENCE"]) == 2
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_the_event_updates_and_cancellations(
+    employee, room, parser, django_capture_on_commit_callbacks
+):
+    coming = UserFactory(timezone="Europe/London")
+    event = event_services.create_event(
+        organizer=employee, title="Offsite", start=next_weekday_at(9), end=next_weekday_at(10), room=room
+    )
+    event_services.register(event=event, user=coming)
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = event_services.change_event(
+            event=event, actor=employee, title="Offsite", start=next_weekday_at(15), end=next_weekday_at(17), room=room
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.cancel_event(event=event, actor=employee)
+    files = [attachment(message)[0] for message in mail.outbox]
+    assert len(files) == 2
+    for times in PARSERS[parser](files):
+        expect(times, {f"event-{event.pk}": seconds(moved.start, moved.end)})
