@@ -243,3 +243,39 @@ def test_the_scheduler_hands_lost_mail_back_to_a_worker(smtp, queue):
     run_worker(smtp.port)
     run_worker(smtp.port)
     assert len(smtp.messages) == 1 and owed(booking_id).status == "sent"
+
+
+def test_a_moved_event_reaches_everyone_through_the_worker(smtp, queue):
+    """The organizer's request records one row; the worker hands it out and sends one
+    mail per person registered or invited, each with the update for their calendar."""
+    from events import services as event_services
+    from tests.factories import next_weekday_at
+
+    organizer = UserFactory()
+    event = event_services.create_event(
+        organizer=organizer, title="All hands", start=next_weekday_at(10), end=next_weekday_at(11), room=RoomFactory()
+    )
+    people = UserFactory.create_batch(12)
+    for person in people:
+        event_services.register(event=event, user=person)
+    invitee = UserFactory(email="invitee@example.com")
+    event_services.invite(event=event, invited_by=organizer, invitees=[invitee])
+    assert run_worker(smtp.port).returncode == 0
+    smtp.messages.clear()
+
+    event_services.change_event(
+        event=event, actor=organizer, title="All hands", start=next_weekday_at(14), end=next_weekday_at(15)
+    )
+    news = OutgoingMail.objects.filter(object_id=event.pk, kind=OutgoingMail.Kind.EVENT_CHANGED)
+    assert news.count() == 1 and smtp.messages == []
+    result = run_worker(smtp.port)
+    assert result.returncode == 0, result.stderr[-2000:]
+    recipients = sorted(
+        line.split(b":", 1)[1].strip().decode()
+        for message in smtp.messages
+        for line in message.splitlines()
+        if line.startswith(b"To:")
+    )
+    assert recipients == sorted([person.email for person in people] + [invitee.email])
+    assert all(b"METHOD:REQUEST" in message and b"SEQUENCE:1" in message for message in smtp.messages)
+    assert set(news.values_list("status", flat=True)) == {"sent"} and news.count() == 14
