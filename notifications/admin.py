@@ -14,7 +14,16 @@ from notifications.models import OutgoingMail
 class OutgoingMailAdmin(admin.ModelAdmin):
     """Every mail the site owes or sent: failed ones with their error, to be sent again."""
 
-    list_display = ("created_at", "kind", "to", "status", "attempts", "next_attempt_at", "sent_at", "short_error")
+    list_display = (
+        "created_at",
+        "kind",
+        "addressee",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    )
     list_filter = ("status", "kind")
     search_fields = ("to",)
     date_hierarchy = "created_at"
@@ -29,6 +38,10 @@ class OutgoingMailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("to"), ordering="to")
+    def addressee(self, mail: OutgoingMail) -> str:
+        return mail.addressee
 
     @admin.display(description=_("last error"))
     def short_error(self, mail: OutgoingMail) -> str:

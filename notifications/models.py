@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutgoingMail(models.Model):
+    #: The key in ``message`` that marks a row for everyone (see notifications.services).
+    EVERYONE = "everyone"
+
     class Kind(models.TextChoices):
         BOOKING_BOOKED = "booking_booked", _("Booking made")
         BOOKING_CHANGED = "booking_changed", _("Booking changed")
@@ -51,4 +54,16 @@ class OutgoingMail(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.to or self.recipient_id}"
+        return f"{self.get_kind_display()} → {self.addressee}"
+
+    @property
+    def for_everyone(self) -> bool:
+        """A row owed to everyone a change concerns, not yet one row per person."""
+        return bool((self.message or {}).get(self.EVERYONE))
+
+    @property
+    def addressee(self) -> str:
+        """The address, or who a row for everyone goes to before a worker hands it out."""
+        if self.for_everyone:
+            return str(_("everyone taking part"))
+        return self.to or str(self.recipient_id or "")

@@ -49,7 +49,6 @@ AUDIENCES = {
     OutgoingMail.Kind.EVENT_CHANGED: "events.services.event_news_audience",
     OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_audience",
 }
-EVERYONE = "everyone"
 
 
 def max_attempts() -> int:
@@ -88,11 +87,7 @@ def queue_mail_to_everyone(*, kind: str, object_id: int, message: dict[str, Any]
     """Record a mail owed to everyone ``AUDIENCES[kind]`` names for ``object_id``:
     one row now, one per person when a worker hands it out. ``message`` is
     copied to each person's row (what the change was, for their builder)."""
-    return queue_mail(kind=kind, object_id=object_id, message={**(message or {}), EVERYONE: True})
-
-
-def is_for_everyone(mail: OutgoingMail) -> bool:
-    return bool((mail.message or {}).get(EVERYONE))
+    return queue_mail(kind=kind, object_id=object_id, message={**(message or {}), OutgoingMail.EVERYONE: True})
 
 
 def hand_to_worker(mail_id: int, run_after: datetime | None = None) -> None:
@@ -143,7 +138,7 @@ def deliver(mail_id: int, now: datetime | None = None) -> str:
     if not _claim(mail_id, now):
         return "skipped"
     mail = OutgoingMail.objects.select_related("recipient").get(pk=mail_id)
-    if is_for_everyone(mail):
+    if mail.for_everyone:
         return _hand_out(mail, now)
     try:
         message = build(mail)
@@ -167,7 +162,7 @@ def _hand_out(mail: OutgoingMail, now: datetime) -> str:
     out again, never half of the rows."""
     try:
         people = list(import_string(AUDIENCES[mail.kind])(mail.object_id))
-        personal = {key: value for key, value in (mail.message or {}).items() if key != EVERYONE}
+        personal = {key: value for key, value in (mail.message or {}).items() if key != OutgoingMail.EVERYONE}
         with transaction.atomic():
             rows = OutgoingMail.objects.bulk_create(
                 OutgoingMail(
