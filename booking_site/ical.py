@@ -25,7 +25,7 @@ from typing import Any
 
 import icalendar
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -234,10 +234,12 @@ def invitation_message(event: Event, invitee: User, zone: str | None = None) -> 
     return event_message(event, invitee, zone, "NEEDS-ACTION")
 
 
-def attach_calendar(message: EmailMessage, filename: str, body: bytes, method: str) -> None:
-    """Attach an iTIP message as ``text/calendar; method=...; charset=utf-8`` (the charset
-    is added by the MIME part), the form Outlook and Gmail show as an invitation."""
-    message.attach(filename, body.decode(), f"text/calendar; method={method}")
+def attach_calendar(message: EmailMultiAlternatives, filename: str, body: bytes, method: str) -> None:
+    """Add an iTIP message the way Google Calendar sends its invitations: as a
+    ``text/calendar; method=...`` alternative of the text, which Outlook and Gmail
+    show as an invitation with its buttons, and as an ``.ics`` file to download."""
+    message.attach_alternative(body.decode(), f"text/calendar; method={method}")
+    message.attach(filename, body, "application/ics")
 
 
 #: How often a subscribed calendar app should come back (REFRESH-INTERVAL, X-PUBLISHED-TTL).

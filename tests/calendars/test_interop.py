@@ -195,9 +195,9 @@ def seconds(start: datetime, end: datetime) -> tuple[int, int]:
 
 
 def _attachment(message) -> bytes:
-    [(name, content, mimetype)] = message.attachments
-    assert name.endswith(".ics") and mimetype.startswith("text/calendar")
-    return content.encode() if isinstance(content, str) else content
+    [(content, mimetype)] = message.alternatives
+    assert mimetype.startswith("text/calendar")
+    return content.encode()
 
 
 def site_files(client, zone: str) -> tuple[list[bytes], list[Times]]:

@@ -30,9 +30,12 @@ HOLDER_ZONE = "America/New_York"
 
 
 def attachment(message) -> tuple[bytes, str]:
-    [(name, content, mimetype)] = message.attachments
-    assert name.endswith(".ics")
-    return (content.encode() if isinstance(content, str) else content), mimetype
+    """The mail's iTIP part (an alternative of the text, as Google sends invitations),
+    checked to be offered as an .ics file too."""
+    [(content, mimetype)] = message.alternatives
+    [(name, download, kind)] = message.attachments
+    assert name.endswith(".ics") and kind == "application/ics" and download == content.encode()
+    return content.encode(), mimetype
 
 
 def only_vevent(body: bytes) -> tuple[icalendar.Calendar, icalendar.Event]:

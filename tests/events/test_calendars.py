@@ -135,9 +135,11 @@ def test_booking_mails_carry_the_ics(employee, room, django_capture_on_commit_ca
         mail.outbox, ["REQUEST", "REQUEST", "CANCEL"], ["CONFIRMED", "CONFIRMED", "CANCELLED"], strict=True
     ):
         assert message.to == [employee.email]
-        [(name, content, mimetype)] = message.attachments
-        assert name.endswith(".ics") and mimetype == f"text/calendar; method={method}"
-        calendar = parse(content if isinstance(content, bytes) else content.encode())
+        [(content, mimetype)] = message.alternatives
+        assert mimetype == f"text/calendar; method={method}"
+        [(name, download, _kind)] = message.attachments
+        assert name.endswith(".ics") and download == content.encode()
+        calendar = parse(content.encode())
         assert str(calendar["METHOD"]) == method
         [component] = calendar.walk("VEVENT")
         assert str(component["STATUS"]) == status
