@@ -364,3 +364,18 @@ def test_every_parser_reads_the_event_updates_and_cancellations(
     assert len(files) == 2
     for times in PARSERS[parser](files):
         expect(times, {f"event-{event.pk}": seconds(moved.start, moved.end)})
+
+
+def test_an_events_download_lists_its_organizer_and_the_people_registered(client, employee, room):
+    event = event_services.create_event(
+        organizer=employee, title="Review", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    people = UserFactory.create_batch(3)
+    for person in people:
+        event_services.register(event=event, user=person)
+    client.force_login(people[0])
+    _calendar, vevent = only_vevent(client.get(reverse("events:event_ics", args=[event.pk])).content)
+    assert mailto(vevent["ORGANIZER"]) == employee.email
+    attendees = vevent["ATTENDEE"]
+    assert sorted(mailto(attendee) for attendee in attendees) == sorted(person.email for person in people)
+    assert {attendee.params["PARTSTAT"] for attendee in attendees} == {"ACCEPTED"}
