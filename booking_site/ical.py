@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from booking_site.navigation import site_name
 from events.models import Event, Invitation
 from rooms.models import Booking, Room
 
@@ -102,11 +103,17 @@ def vevent(
     sequence: int = 0,
     stamp: datetime | None = None,
     zone: str | None = None,
+    created: datetime | None = None,
+    modified: datetime | None = None,
 ) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", f"{uid}@{_host()}")
     event.add("dtstamp", (stamp or timezone.now()).astimezone(UTC))
     event.add("sequence", sequence)
+    if created:
+        event.add("created", created.astimezone(UTC))
+    if modified:
+        event.add("last-modified", modified.astimezone(UTC))
     event.add("dtstart", written(start, zone))
     event.add("dtend", written(end, zone))
     event.add("summary", summary)
@@ -149,6 +156,8 @@ def booking_vevent(
         sequence=booking.sequence,
         stamp=stamp or booking.changed_at,
         zone=zone,
+        created=booking.created_at,
+        modified=booking.changed_at,
     )
 
 
@@ -176,6 +185,8 @@ def event_vevent(
         sequence=event.sequence,
         stamp=stamp or event.changed_at,
         zone=zone,
+        created=event.created_at,
+        modified=event.changed_at,
     )
 
 
@@ -289,7 +300,7 @@ def user_feed(user: User) -> bytes:
     since = _feed_since()
     zone = user.timezone
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        calendar = feed_calendar(_("Office booking: %(name)s") % {"name": user.display_name})
+        calendar = feed_calendar(_("%(site)s: %(name)s") % {"site": site_name(), "name": user.display_name})
     me = address(user.email, user.display_name, partstat="ACCEPTED")
     events = _person_events(user, since).select_related("organizer", "booking__room").distinct()
     event_ids = set()
@@ -311,7 +322,8 @@ def user_feed(user: User) -> bytes:
 
 
 def _version(*parts: Any) -> str:
-    return hashlib.blake2b(repr((FEED_FORMAT, timezone.now().year, *parts)).encode(), digest_size=16).hexdigest()
+    known = (FEED_FORMAT, settings.SITE_NAME, settings.SITE_URL, timezone.now().year)
+    return hashlib.blake2b(repr((*known, *parts)).encode(), digest_size=16).hexdigest()
 
 
 def user_feed_version(user: User) -> str:
@@ -336,7 +348,7 @@ def user_feed_version(user: User) -> str:
 def room_feed(room: Room, zone: str | None = None, language: str | None = None) -> bytes:
     bookings = Booking.objects.active().filter(room=room, end__gt=_feed_since()).select_related("room", "user")
     with translation.override(language or settings.LANGUAGE_CODE):
-        calendar = feed_calendar(_("Room %(name)s") % {"name": room.name})
+        calendar = feed_calendar(_("%(site)s: room %(name)s") % {"site": site_name(), "name": room.name})
     for booking in bookings:
         calendar.add_component(booking_vevent(booking, zone))
     return to_bytes(calendar)
