@@ -9,7 +9,14 @@ options as JSON in BENCH_FIXTURES; prints one line of JSON:
 - ``mix`` (when asked for): ``people`` distinct people, each with a logged-in
   session, the first ``tokens`` of them also with an API token, a few far-future
   bookings of their own (to change and cancel) and events to register for; plus
-  samples of rooms and events for the pages.
+  samples of rooms and events for the pages;
+- ``calendars`` (when asked for): a person whose calendar feed holds about 500
+  items (bookings over the coming months in a closed room, and registrations),
+  and an organizer (a session) with two far-future events, one with 300 people
+  registered and one with 1, to move.
+
+The people these make have addresses at ``@bench.example`` and are never the
+person or the events the other rows pick.
 
 Sessions have fixed keys per person and a person's old bench tokens are
 replaced, so repeated runs do not pile them up; the far-future bookings that
@@ -24,11 +31,13 @@ import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_TITLES = ["bench", "bench changed"]
 
 
+BENCH_PEOPLE = "@bench.example"
 REPORT_ROOM = "Bench report room"
 REPORT_BOOKINGS = 20_000
 REPORT_DAYS = 3 * 365
@@ -64,14 +73,110 @@ def report_fixture(now: Any) -> tuple[int, Any]:
     return room.pk, admin
 
 
+FEED_ROOM = "Bench feed room"
+FEED_BOOKINGS = 400  # two a day from 60 days ago on: most of them in the coming months
+FEED_EVENTS = 100
+MOVE_AUDIENCES = (300, 1)
+MOVE_TIMES = (("10:00", "11:00"), ("14:00", "15:00"))  # within the organizer's working hours
+
+
+def feed_fixture(now: Any) -> tuple[Any, int]:
+    """A person with ``FEED_BOOKINGS`` standing bookings (in a closed room, so no page lists
+    them) and ``FEED_EVENTS`` registrations, all within the feed's window and well clear of its
+    start (90 days ago), so that nothing leaves the window while the feed is measured. Made
+    afresh on every run in bulk; returns the person and how many items their feed holds."""
+    from accounts.models import User
+    from booking_site import ical
+    from events.models import Event, Registration
+    from rooms.models import Booking, Room
+
+    person, _created = User.objects.get_or_create(email=f"bench-feed{BENCH_PEOPLE}", defaults={"name": "Bench feed"})
+    room, _created = Room.objects.get_or_create(name=FEED_ROOM, defaults={"capacity": 6, "is_active": False})
+    Booking.objects.filter(room=room).delete()
+    first = (now - timedelta(days=60)).replace(hour=8, minute=0, second=0, microsecond=0)
+    Booking.objects.bulk_create(
+        Booking(
+            room=room,
+            user=person,
+            title=f"Feed item {index}",
+            start=first + timedelta(days=index // 2, hours=5 * (index % 2)),
+            end=first + timedelta(days=index // 2, hours=5 * (index % 2), minutes=45),
+        )
+        for index in range(FEED_BOOKINGS)
+    )
+    Registration.objects.filter(user=person).delete()
+    events = (
+        Event.objects.active()
+        .filter(end__gt=now - timedelta(days=80))
+        .exclude(organizer__email__endswith=BENCH_PEOPLE)
+        .order_by("start", "pk")
+        .values_list("pk", flat=True)
+    )
+    chosen = list(events[:: max(1, events.count() // FEED_EVENTS)][:FEED_EVENTS])
+    Registration.objects.bulk_create(Registration(event_id=pk, user=person) for pk in chosen)
+    return person, ical.user_feed(person).count(b"BEGIN:VEVENT")
+
+
+def move_fixture(now: Any, exclude: list[int]) -> tuple[Any, list[dict[str, Any]]]:
+    """An organizer with one far-future event per size in ``MOVE_AUDIENCES``, that many people
+    registered (made once, through the services); the event is moved between the two
+    ``MOVE_TIMES`` of its day, the first of them the one it is not at now."""
+    from accounts.models import User
+    from events import services as event_services
+    from events.models import Event
+
+    organizer, _created = User.objects.get_or_create(
+        email=f"bench-organizer{BENCH_PEOPLE}", defaults={"name": "Bench organizer"}
+    )
+    zone = ZoneInfo(organizer.timezone)
+    day = (now + timedelta(days=200)).astimezone(zone).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    people = list(
+        User.objects.filter(is_active=True, is_staff=False)
+        .exclude(email__endswith=BENCH_PEOPLE)
+        .exclude(pk__in=exclude)
+        .order_by("-pk")[: max(MOVE_AUDIENCES)]
+    )
+    moves = []
+    for audience in MOVE_AUDIENCES:
+        title = f"Bench move, {audience} registered"
+        event = (
+            Event.objects.active()
+            .filter(organizer=organizer, title=title, start__gt=now + timedelta(days=60))
+            .order_by("-pk")
+            .first()
+        )
+        if event is None:
+            start, end = (datetime.combine(day, time.fromisoformat(value), tzinfo=zone) for value in MOVE_TIMES[0])
+            event = event_services.create_event(organizer=organizer, title=title, start=start, end=end)
+        registered = set(event.registrations.values_list("user_id", flat=True))
+        for person in people[:audience]:
+            if len(registered) >= audience:
+                break
+            if person.pk not in registered:
+                event_services.register(event=event, user=person)
+                registered.add(person.pk)
+        local = event.start.astimezone(zone)
+        times = sorted(MOVE_TIMES, key=lambda pair: pair[0] == local.strftime("%H:%M"))
+        moves.append(
+            {
+                "audience": event.registrations.count(),
+                "event": event.pk,
+                "title": title,
+                "day": local.date().isoformat(),
+                "times": [list(pair) for pair in times],
+            }
+        )
+    return organizer, moves
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booking_site.settings")
     import django
 
     django.setup()
-
-    from zoneinfo import ZoneInfo
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -109,9 +214,11 @@ def main() -> None:
         ApiToken.objects.filter(user=user, name="bench").delete()
         return issue_api_token(user=user, name="bench")[1]
 
+    theirs = Q(organizer__email__endswith=BENCH_PEOPLE)  # the events the calendar rows move
     open_events = list(
         Event.objects.active()
         .filter(start__gt=now + timedelta(days=1))
+        .exclude(theirs)
         .annotate(people=Count("registrations"))
         .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("people")))
         .order_by("start")
@@ -129,11 +236,10 @@ def main() -> None:
         }
 
     rooms = list(Room.objects.active().order_by("pk").values_list("pk", flat=True))
-    heavy = (
-        User.objects.filter(is_active=True, is_staff=False).annotate(n=Count("bookings")).order_by("-n", "pk").first()
-    )
+    people_here = User.objects.filter(is_active=True, is_staff=False).exclude(email__endswith=BENCH_PEOPLE)
+    heavy = people_here.annotate(n=Count("bookings")).order_by("-n", "pk").first()
     room = Room.objects.active().annotate(n=Count("bookings")).order_by("-n", "pk").first()
-    upcoming = Event.objects.active().upcoming().annotate(n=Count("registrations"))
+    upcoming = Event.objects.active().upcoming().exclude(theirs).annotate(n=Count("registrations"))
     event = upcoming.order_by("-n", "start").first() or Event.objects.order_by("pk").first()
     report_room, report_admin = report_fixture(now)
     result: dict[str, Any] = {
@@ -159,7 +265,7 @@ def main() -> None:
 
     people = options.get("people", 0)
     if people:
-        candidates = list(User.objects.filter(is_active=True, is_staff=False).values_list("pk", flat=True))
+        candidates = list(people_here.values_list("pk", flat=True))
         chosen = rng.sample(candidates, min(people, len(candidates)))
         by_pk = User.objects.in_bulk(chosen)
         users = [by_pk[pk] for pk in chosen]
@@ -189,7 +295,7 @@ def main() -> None:
                     entry["bookings"].append([booking.pk, booking.start.isoformat(), 0])
                     index += 1
             mix_users.append(entry)
-        upcoming_events = list(Event.objects.active().upcoming().values_list("pk", flat=True)[:3000])
+        upcoming_events = list(Event.objects.active().upcoming().exclude(theirs).values_list("pk", flat=True)[:3000])
         past_events = list(Event.objects.past().order_by("-start").values_list("pk", flat=True)[:1000])
         result["mix"] = {
             "users": mix_users,
@@ -197,6 +303,15 @@ def main() -> None:
             "rooms": rng.sample(rooms, min(150, len(rooms))),
             "events": rng.sample(upcoming_events, min(150, len(upcoming_events)))
             + rng.sample(past_events, min(50, len(past_events))),
+        }
+    if options.get("calendars"):
+        feed_person, items = feed_fixture(now)
+        organizer, moves = move_fixture(now, [heavy.pk])
+        result["calendars"] = {
+            "feed": f"/calendar/{feed_person.calendar_token}.ics",
+            "feed_items": items,
+            "organizer_session": login(organizer),
+            "moves": moves,
         }
     print(json.dumps(result))
 

@@ -3,8 +3,10 @@ N concurrent clients for a fixed time and prints JSON results.
 
 The spec (JSON on stdin) names a weighted set of *kinds* of request; a single
 operation is a set of one. Each request picks a kind by weight, then a person
-(a logged-in session, or an API token for API kinds) and, for reads, one of the
-kind's paths. Writes keep a little state per person:
+(a logged-in session, an API token for API kinds, or nobody: ``"auth": "none"``,
+as a calendar app asks for a feed) and, for reads, one of the kind's paths and
+the kind's extra ``headers`` if it has any (a feed's ``If-None-Match``). Writes
+keep a little state per person:
 
 - ``api_book`` / ``html_book`` book a room in a slot of their own: every create
   gets a (room, day) pair no other create of the run has, so creates never
@@ -12,7 +14,10 @@ kind's paths. Writes keep a little state per person:
 - ``api_change`` moves the end of one of the person's bench bookings (taken out
   of the pool while in flight, so that nothing cancels it meanwhile);
 - ``api_cancel`` cancels one (and drops it from the pool);
-- ``api_register`` registers for one of the events listed for the person.
+- ``api_register`` registers for one of the events listed for the person;
+- ``event_move`` (a kind with ``event``, ``title``, ``day`` and two ``times``)
+  moves the event through its page's form, to the kind's times in turn, so
+  that, one request after another, each really moves it.
 
 When a change, cancel or registration has nothing left to act on, a mix
 (``"fallback": true``) books a room instead, and a single operation stops.
@@ -68,6 +73,7 @@ class Workload:
         self.first_day = date.fromisoformat(slots["first_day"])
         self.slot_days: int = slots["days"]
         self.slot = 0
+        self.moves: dict[str, int] = {}
         self.lock = threading.Lock()
 
     # -- who asks -----------------------------------------------------------------
@@ -95,10 +101,14 @@ class Workload:
             if kind.get("auth") == "token":
                 user = rng.choice(self.token_users)
                 headers = self.token_headers(user)
+            elif kind.get("auth") == "none":
+                headers = {}
             else:
                 user = rng.choice(self.users)
                 headers = self.session_headers(user)
-            return Request(name, "GET", rng.choice(kind["paths"]), headers)
+            return Request(name, "GET", rng.choice(kind["paths"]), {**headers, **kind.get("headers", {})})
+        if action == "event_move":
+            return self.event_move(kind, rng)
         request = getattr(self, action)(name, rng)
         if request is None and self.fallback:
             request = self.api_book("api_book", rng)
@@ -164,6 +174,26 @@ class Workload:
             user = rng.choice(candidates)
             event = user["events"].pop()
         return Request(name, "POST", f"/api/events/{event}/register/", self.token_headers(user))
+
+    def event_move(self, kind: dict[str, Any], rng: random.Random) -> Request:
+        with self.lock:
+            moves = self.moves[kind["name"]] = self.moves.get(kind["name"], 0) + 1
+        start_time, end_time = kind["times"][(moves - 1) % len(kind["times"])]
+        body = urlencode(
+            {
+                "csrfmiddlewaretoken": self.csrf,
+                "title": kind["title"],
+                "description": "",
+                "date": kind["day"],
+                "start_time": start_time,
+                "end_date": kind["day"],
+                "end_time": end_time,
+                "room": "",
+                "capacity": "",
+            }
+        )
+        headers = {**self.session_headers(rng.choice(self.users)), "Content-Type": "application/x-www-form-urlencoded"}
+        return Request(kind["name"], "POST", f"/events/{kind['event']}/edit/", headers, body)
 
     def done(self, request: Request, status: int, content: bytes) -> None:
         """Keep the pools up to date with what the server answered."""
@@ -242,9 +272,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     duration = max(max(finished, default=begun) - begun, 1e-6)
     classes = {"read": [], "write": []}
     kinds = {}
+    writes = WRITES | {kind["name"] for kind in spec["kinds"] if kind.get("action", "read") != "read"}
     for kind in set(statuses) | set(latencies):
         times = latencies.get(kind, [])
-        classes["write" if kind in WRITES else "read"].extend(times)
+        classes["write" if kind in writes else "read"].extend(times)
         kinds[kind] = {
             **summary(times),
             "queries": statistics.median(queries[kind]) if queries.get(kind) else None,

@@ -6,7 +6,9 @@ loopback, with nothing cached.
    middleware, no database) under the same gunicorn settings.
 2. Each data set (demo, then office scale): every operation alone, at
    --concurrency clients for --seconds.
-3. Office scale: a mixed workload of many people, 90% reads and 10% writes, at
+3. Office scale: a person's calendar feed in full and answered 304, and an
+   organizer moving an event with 300 people registered and with 1.
+4. Office scale: a mixed workload of many people, 90% reads and 10% writes, at
    8 and 32 clients for --mix-seconds each.
 
 Every row reports the server's CPU time per request (bench/cpu.py), besides
@@ -71,7 +73,16 @@ MAIL_ROWS = [
     ("api_book_inline", "API booking create, mail sent in the request (TASK_BACKEND=immediate, as before)"),
     ("html_book_inline", "HTML booking create, mail sent in the request (TASK_BACKEND=immediate, as before)"),
 ]
-LABELS = dict([FLOOR, *OPERATIONS, *MAIL_ROWS])
+# Office scale only: a calendar app polling a person's feed, and an organizer moving an event.
+CALENDAR_ROWS = [
+    ("feed_full", "feed, full"),
+    ("feed_304", "feed, 304 (If-None-Match: the ETag of a first request)"),
+    ("move_1", "event move, 1 attendee"),
+    ("move_300", "event move, 300 attendees"),
+]
+# Each calendar row compared with: the 304 with the full feed, the big move with the small one.
+CALENDAR_BASE = {"feed_304": "feed_full", "move_300": "move_1"}
+LABELS = dict([FLOOR, *OPERATIONS, *MAIL_ROWS, *CALENDAR_ROWS])
 WRITES = ["api_book", "html_book", "api_change", "api_cancel", "api_register"]
 
 # Server CPU per request at office scale, nothing cached: (operation, limit in ms).
@@ -230,7 +241,8 @@ def database_tracker(database_url: str) -> cpu.Tracker | None:
 
     with psycopg.connect(database_url) as connection:
         backend, user, name = connection.execute("SELECT pg_backend_pid(), current_user, current_database()").fetchone()
-    postmaster = cpu.parent_of(backend)
+        # While the connection is open: once it closes, the backend may be gone before it is read.
+        postmaster = cpu.parent_of(backend)
     if not postmaster or cpu.stat(postmaster) is None:
         return None
     return cpu.Tracker(lambda: cpu.backends(postmaster, f" {user} {name} "))
@@ -366,6 +378,73 @@ def kind(name: str, paths: dict[str, tuple[str, list[str]]], weight: float = 1) 
     return {"name": name, "auth": auth, "paths": urls_, "weight": weight}
 
 
+def fetch(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(base + path, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def event_sequence(base: str, event: int, session: str) -> int:
+    """The SEQUENCE of an event's .ics as its organizer downloads it: raised by every real move."""
+    _status, _headers, body = fetch(base, f"/events/{event}/event.ics", {"Cookie": f"sessionid={session}"})
+    found = re.search(rb"^SEQUENCE:(\d+)", body, re.M)
+    if not found:
+        raise RuntimeError(f"event {event}: no SEQUENCE in its .ics")
+    return int(found.group(1))
+
+
+def measure_calendars(
+    args: argparse.Namespace, server: Server, database: cpu.Tracker | None, calendars: dict[str, Any]
+) -> dict[str, Any]:
+    """The calendar rows (CALENDAR_ROWS): the person's feed as a calendar app asks for it (no
+    session), in full and conditionally; then the organizer moving each event through its page,
+    by one client, so that each request moves the event from where the one before left it."""
+    rows: dict[str, Any] = {}
+    feed = calendars["feed"]
+    status, headers, body = fetch(server.base, feed)
+    etag = headers.get("ETag")
+    if status != 200 or not etag:
+        raise RuntimeError(f"the feed answered {status} without an ETag")
+    items = body.count(b"BEGIN:VEVENT")
+    if items != calendars["feed_items"]:
+        raise RuntimeError(f"the feed holds {items} items, the fixture made {calendars['feed_items']}")
+    nobody = [{"session": "-"}]
+    feeds = {
+        "feed_full": {"name": "feed_full", "auth": "none", "paths": [feed]},
+        "feed_304": {"name": "feed_304", "auth": "none", "paths": [feed], "headers": {"If-None-Match": etag}},
+    }
+    load(spec(server.base, list(feeds.values()), nobody, 30, 2, max_requests=10), server, database)  # warm up
+    for name, feed_kind in feeds.items():
+        row = load(spec(server.base, [feed_kind], nobody, args.seconds, args.concurrency), server, database)
+        expected = "304" if name == "feed_304" else "200"
+        statuses = merged_statuses(row)
+        if not row["requests"] or set(statuses) != {expected}:
+            raise RuntimeError(f"{LABELS[name]}: answered {answers(statuses)}, every answer should be {expected}")
+        rows[name] = row
+        show(name, row)
+    organizer = [{"session": calendars["organizer_session"]}]
+    for move in sorted(calendars["moves"], key=lambda move: move["audience"]):
+        name = f"move_{move['audience']}"
+        if name not in LABELS:
+            raise RuntimeError(f"an event with {move['audience']} people registered has no row")
+        move_kind = {"name": name, "action": "event_move", **{key: move[key] for key in ("event", "title", "day")}}
+        move_kind["times"] = move["times"]
+        # An even number of warm-up moves leaves the event where the fixture found it.
+        load(spec(server.base, [move_kind], organizer, 30, 1, max_requests=4), server, database)
+        before = event_sequence(server.base, move["event"], calendars["organizer_session"])
+        row = load(spec(server.base, [move_kind], organizer, args.seconds, 1), server, database)
+        moved = event_sequence(server.base, move["event"], calendars["organizer_session"]) - before
+        statuses = merged_statuses(row)
+        if not row["requests"] or set(statuses) != {"302"} or moved != row["requests"]:
+            raise RuntimeError(
+                f"{LABELS[name]}: answered {answers(statuses)} and moved the event {moved} times; "
+                "every request should move it and answer 302"
+            )
+        rows[name] = row
+        show(name, row)
+    return rows
+
+
 # -- one data set ------------------------------------------------------------------------
 
 
@@ -391,7 +470,12 @@ def measure_site(
     options: dict[str, Any] = {"register_events": 1500}
     if mix:
         options.update(
-            people=MIX_PEOPLE, tokens=MIX_TOKENS, events_per_person=40, bookings_per_person=2, first_day=days.first()
+            people=MIX_PEOPLE,
+            tokens=MIX_TOKENS,
+            events_per_person=40,
+            bookings_per_person=2,
+            first_day=days.first(),
+            calendars=True,
         )
     data = fixtures(env, options)
     if mix:
@@ -420,6 +504,8 @@ def measure_site(
             rows[name] = row
             show(name, row)
         if mix:
+            # With the task engine the rows above use: a move's mails are one outbox row in the request.
+            rows.update(measure_calendars(args, server, database, data["calendars"]))
             # The same creates with the mail written and sent inside the request, as before the task engine.
             server.stop()
             server = Server(
@@ -529,6 +615,88 @@ def mail_table(rows: dict[str, Any]) -> str:
         cells = [LABELS[name], ms(row["cpu_ms"]), f"{row['median_ms']:.1f}", f"{row['p99_ms']:.1f}", queries(row)]
         lines.append("| " + " | ".join([*cells, answers(merged_statuses(row))]) + " |")
     return "\n".join(lines)
+
+
+def calendar_table(rows: dict[str, Any], db: bool) -> str:
+    head = ["operation", "req/s", "CPU ms/req"] + (["DB CPU ms/req"] if db else [])
+    head += ["median ms", "p99 ms", "SQL queries", "CPU vs", "answers"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 3) + " --- | --- |"]
+    for name, label in CALENDAR_ROWS:
+        row = rows.get(name)
+        if not row or not row["requests"]:
+            continue
+        cells = [label, f"{row['rps']:.1f}", ms(row["cpu_ms"])] + ([ms(row.get("db_cpu_ms"))] if db else [])
+        cells += [f"{row['median_ms']:.1f}", f"{row['p99_ms']:.1f}", queries(row)]
+        base = rows.get(CALENDAR_BASE.get(name, ""))
+        usable = base and base.get("cpu_ms") and row.get("cpu_ms")
+        cells.append(f"{row['cpu_ms'] / base['cpu_ms']:.2f}x ({LABELS[CALENDAR_BASE[name]]})" if usable else "–")
+        lines.append("| " + " | ".join([*cells, answers(merged_statuses(row))]) + " |")
+    return "\n".join(lines)
+
+
+def cpu_ratio(rows: dict[str, Any], name: str) -> float | None:
+    """A calendar row's CPU per request over that of the row it is compared with."""
+    row, base = rows.get(name) or {}, rows.get(CALENDAR_BASE[name]) or {}
+    if not row.get("cpu_ms") or not base.get("cpu_ms"):
+        return None
+    return row["cpu_ms"] / base["cpu_ms"]
+
+
+def calendar_text(rows: dict[str, Any], data: dict[str, Any]) -> str:
+    calendars = data.get("calendars")
+    if not calendars or not {"feed_full", "feed_304", "move_1", "move_300"} <= set(rows):
+        return "(not run)"
+    full, conditional, small, big = (rows[name] for name in ("feed_full", "feed_304", "move_1", "move_300"))
+    items = calendars["feed_items"]
+    least, most = sorted(move["audience"] for move in calendars["moves"])
+    feed_ratio, move_ratio = cpu_ratio(rows, "feed_304"), cpu_ratio(rows, "move_300")
+    database_side = ""
+    if full.get("db_cpu_ms") and conditional.get("db_cpu_ms") and full.get("cpu_ms") and conditional.get("cpu_ms"):
+        both = (conditional["cpu_ms"] + conditional["db_cpu_ms"]) / (full["cpu_ms"] + full["db_cpu_ms"])
+        database_side = (
+            f" The database is another matter: {ms(conditional['db_cpu_ms'])} ms of its CPU per 304 against "
+            f"{ms(full['db_cpu_ms'])} per full feed, so with the database a poll costs {both:.0%} of a full answer. "
+            "The version's first aggregate (the person's events: organized by them OR registered, over a join) "
+            "is planned as a hash join over every registration in the building, so its cost grows with the "
+            "office, not with the person's items; the full feed's event query has the same condition."
+        )
+    per_item = f"about {full['cpu_ms'] / items:.2f} ms of CPU per item" if full.get("cpu_ms") else "its CPU"
+    return "\n\n".join(
+        [
+            paragraph(
+                "A calendar app polls a person's feed (`/calendar/<token>.ics`) every few minutes, without a "
+                f"session. The person here has {items} items in it: bookings over the coming months (in a closed "
+                "room, so no page lists them) and registrations, all from the feed's 90 days back on. *Feed, "
+                "full* asks without a condition, so the whole file is written every time: "
+                f"{ms(full['cpu_ms'])} ms of the workers' CPU, {per_item}, in {queries(full)} queries that do not "
+                "grow with the items (a profile puts most of the time in building the file and folding its lines with "
+                "`icalendar`). *Feed, 304* sends `If-None-Match` with the ETag of a first request, as a polling "
+                "app does; every answer must be 304 (the run stops otherwise). It reads the person, the feed's "
+                "version (three aggregate queries) and the cache entry that remembers when that version was first "
+                f"served ({queries(conditional)} queries) and writes nothing: "
+                + (
+                    f"{feed_ratio:.1%} of the full feed's CPU, {full['cpu_ms'] / conditional['cpu_ms']:.0f} polls "
+                    "for the price of one full answer."
+                    if feed_ratio
+                    else "its CPU is not known."
+                )
+                + database_side
+            ),
+            paragraph(
+                "The move rows are an organizer moving an event through its page (`POST /events/<pk>/edit/`, "
+                "answered 302) between two times of its day, one request after another by one client, so that each "
+                "request really moves it: the event's SEQUENCE must rise by one per request (the run checks it). "
+                f"One event has {most} people registered, the other {least}. The task engine is the one the rows "
+                "above use: the request records one outbox row for everyone (and a task row that hands it to a "
+                "worker; none runs here), and a worker writes the mails, one per person, later. The move with "
+                f"{most} people costs "
+                + (f"{move_ratio:.2f}x the CPU of the move with {least}" if move_ratio else "an unknown CPU")
+                + f", in {queries(big)} queries against {queries(small)}. The page is used rather than the API's "
+                "`PATCH /api/events/<pk>/` because the API answers with the event's details, which list everyone "
+                "registered: that answer, not the mail, grows with the audience."
+            ),
+        ]
+    )
 
 
 def write_ratio(mix: dict[str, Any]) -> float:
@@ -700,6 +868,9 @@ def report(
             "and sent (console backend) inside the request, as it was before: the cost that left the request."
         ),
         mail_table(office),
+        "## Calendar feeds and event moves (office scale)",
+        calendar_text(office, office_data),
+        calendar_table(office, db),
         "## Mixed workload (office scale)",
         paragraph(
             f"{MIX_PEOPLE} people, each logged in with a session of their own, {MIX_TOKENS} of them also with an "
