@@ -45,7 +45,9 @@ class ProfileView(TemplateView):
         feed_url = self.request.build_absolute_uri(reverse("events:user_feed", args=[user.calendar_token]))
         context["feed_url"] = feed_url
         context["feed_webcal_url"] = webcal_url(feed_url)
-        context["feed_qr"] = qr_svg(feed_url, label=_("QR code of your calendar feed address"))
+        # The webcal address: a phone's camera opens it in the calendar app as a
+        # subscription, where an https address would be imported once.
+        context["feed_qr"] = qr_svg(context["feed_webcal_url"], label=_("QR code of your calendar feed address"))
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -330,3 +330,19 @@ class Invitation(models.Model):
         problem = working_hours_problem(invitee, event.start, event.end)
         if problem:
             raise ValidationError(problem, code="working_hours")
+
+
+class FeedState(models.Model):
+    """The version of a calendar feed last served and when it was first served:
+    the feed's Last-Modified, which so only ever moves forward."""
+
+    key = models.CharField(_("feed"), max_length=200, primary_key=True)
+    version = models.CharField(_("version"), max_length=64)
+    first_served = models.DateTimeField(_("first served"))
+
+    class Meta:
+        verbose_name = _("calendar feed state")
+        verbose_name_plural = _("calendar feed states")
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +18,7 @@ from accounts.worktime import working_hours_problem
 from booking_site.ical import attach_calendar, event_message, invitation_message
 from booking_site.mail import message_for
 from booking_site.spans import format_span
-from events.models import Event, Invitation, Registration
+from events.models import Event, FeedState, Invitation, Registration
 from notifications.models import OutgoingMail
 from notifications.services import queue_mail, queue_mail_to_everyone
 from rooms import services as room_services
@@ -123,7 +123,7 @@ def change_event(
         current.full_clean()
         current.save()
         if moved:
-            news = {**was, "sequence": current.sequence}
+            news = {**_first_unsent(current, was), "sequence": current.sequence, "by": actor.pk}
             queue_mail_to_everyone(kind=OutgoingMail.Kind.EVENT_CHANGED, object_id=current.pk, message=news)
     return current
 
@@ -132,6 +132,16 @@ def _news(event: Event) -> dict:
     """What a change's mail says the event was: its place and time before."""
     room = event.room
     return {"was_start": event.start.isoformat(), "was_end": event.end.isoformat(), "was_room": str(room or "")}
+
+
+def _first_unsent(event: Event, was: dict) -> dict:
+    """The place and time people last heard of: before the first move whose mail
+    has not gone out yet (it will be dropped for this one's), else ``was``."""
+    waiting = OutgoingMail.objects.filter(
+        kind=OutgoingMail.Kind.EVENT_CHANGED, object_id=event.pk, status=OutgoingMail.Status.PENDING
+    )
+    earlier = waiting.order_by("pk").values_list("message", flat=True).first() or {}
+    return {key: earlier.get(key, value) for key, value in was.items()}
 
 
 def _place_and_time(event: Event) -> tuple:
@@ -151,7 +161,8 @@ def cancel_event(*, event: Event, actor: User) -> Event:
         current.cancelled_at = timezone.now()
         current.sequence += 1
         current.save(update_fields=["cancelled_at", "sequence", "changed_at"])
-        queue_mail_to_everyone(kind=OutgoingMail.Kind.EVENT_CANCELLED, object_id=current.pk, message={})
+        news = {"by": actor.pk}
+        queue_mail_to_everyone(kind=OutgoingMail.Kind.EVENT_CANCELLED, object_id=current.pk, message=news)
     event.cancelled_at = current.cancelled_at
     return current
 
@@ -295,17 +306,43 @@ def answer_mail(mail: OutgoingMail) -> EmailMessage | None:
     )
 
 
-def event_news_audience(event_id: int) -> list[User]:
+def feed_served(*, key: str, version: str) -> datetime:
+    """When ``version`` of the feed ``key`` was first served: its Last-Modified.
+    A new version is stamped now, and always later than the one before, so that
+    a change within the second the last version was first served still shows."""
+    state = FeedState.objects.filter(key=key).first()
+    if state is not None and state.version == version:
+        return state.first_served
+    moment = timezone.now().replace(microsecond=0)
+    if state is not None and moment <= state.first_served:
+        moment = state.first_served + timedelta(seconds=1)
+    FeedState.objects.update_or_create(key=key, defaults={"version": version, "first_served": moment})
+    return moment
+
+
+def event_news_audience(mail: OutgoingMail) -> list[User]:
     """Who is told that an event moved or was cancelled: everyone registered and
-    everyone whose invitation waits for an answer, not the organizer (whose
-    change it is, or who is told by the admin who made it)."""
-    event = Event.objects.filter(pk=event_id).only("organizer_id").first()
+    everyone invited (waiting to answer, or declined, as Google Calendar tells its
+    declined guests), and the organizer when someone else (an admin) made the
+    change; never the person who made it."""
+    event = Event.objects.filter(pk=mail.object_id).only("organizer_id").first()
     if event is None:
         return []
-    registered = Q(registrations__event_id=event_id)
-    invited = Q(invitations_received__event_id=event_id, invitations_received__status=Invitation.Status.PENDING)
-    people = User.objects.filter(registered | invited, is_active=True).exclude(pk=event.organizer_id).distinct()
+    registered = Registration.objects.filter(event=event).values("user_id")
+    invited = Invitation.objects.filter(event=event).values("invitee_id")
+    concerned = Q(pk__in=registered) | Q(pk__in=invited) | Q(pk=event.organizer_id)
+    people = User.objects.filter(concerned, is_active=True).exclude(pk=(mail.message or {}).get("by"))
     return list(people.order_by("pk"))
+
+
+def _part(event: Event, person: User) -> str | None:
+    """``person``'s PARTSTAT in ``event``, or None when they take no part in it."""
+    if person.pk == event.organizer_id or event.registrations.filter(user=person).exists():
+        return "ACCEPTED"
+    answer = event.invitations.filter(invitee=person).values_list("status", flat=True).first()
+    if answer is None:
+        return None
+    return "NEEDS-ACTION" if answer == Invitation.Status.PENDING else "DECLINED"
 
 
 def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
@@ -313,7 +350,8 @@ def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
     (``EVENT_CANCELLED``), with the iTIP ``REQUEST`` or ``CANCEL`` for their
     calendar, as the event stands when it is sent. None when there is nothing
     left to say: the event is gone; it moved again or was cancelled since (that
-    change's own mail follows); or the person no longer takes part."""
+    change's own mail follows); it is back where people last heard it was; or
+    the person no longer takes part."""
     person = mail.recipient
     event = Event.objects.select_related("organizer", "booking__room").filter(pk=mail.object_id).first()
     if event is None or person is None:
@@ -322,26 +360,30 @@ def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
     cancelled = mail.kind == OutgoingMail.Kind.EVENT_CANCELLED
     if cancelled != event.is_cancelled or stored.get("sequence", event.sequence) != event.sequence:
         return None
-    registered = event.registrations.filter(user=person).exists()
-    invited = event.invitations.filter(invitee=person, status=Invitation.Status.PENDING).exists()
-    if not cancelled and not (registered or invited):
+    partstat = _part(event, person)
+    if partstat is None:
         return None
+    by = User.objects.filter(pk=stored.get("by")).exclude(pk=event.organizer_id).first()
     context = {
         "event": event,
         "cancelled": cancelled,
+        "by": by,
         "url": _site_url(event.get_absolute_url()),
         "ics_url": _site_url(reverse("events:event_ics", args=[event.pk])),
     }
-    if "was_start" in stored:
+    if not cancelled:
         was_start = datetime.fromisoformat(stored["was_start"])
         was_end = datetime.fromisoformat(stored["was_end"])
-        if (was_start, was_end) != (event.start, event.end):
+        was_room = stored.get("was_room", "")
+        time_changed = (was_start, was_end) != (event.start, event.end)
+        room_changed = was_room != str(event.room or "")
+        if not (time_changed or room_changed):
+            return None
+        if time_changed:
             context["was_span"] = lambda: format_span(was_start, was_end)
-        if stored.get("was_room", "") != str(event.room or ""):
-            context["was_room"] = stored.get("was_room") or None
-            context["room_changed"] = True
+        if room_changed:
+            context["was_room"], context["room_changed"] = was_room or None, True
     message = message_for(person, "events/email/news_subject.txt", "events/email/news_body.txt", context)
-    partstat = "ACCEPTED" if registered else "NEEDS-ACTION"
     body = event_message(event, person, person.timezone, partstat=partstat)
     attach_calendar(message, f"event-{event.pk}.ics", body, "CANCEL" if cancelled else "REQUEST")
     return message

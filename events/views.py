@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -26,9 +25,6 @@ from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
 from rooms.models import Room
 from rooms.views import add_service_errors
-
-#: How long the moment a feed's version was first served is remembered (its Last-Modified).
-FEED_VERSION_MEMORY = 60 * 60 * 24 * 30
 
 
 def event_fields(form: EventForm) -> dict[str, Any]:
@@ -312,18 +308,12 @@ def _feed_response(request: HttpRequest, key: str, version: str, write: Callable
     version was first served), and ``304 Not Modified`` to a conditional request
     for the version the app has. The feed itself is written only when it changed."""
     etag = f'"{version}"'
-    seen = cache.get(key)
-    if seen is None or seen[0] != version:
-        # Strictly later than the version before, so a change within the second it was
-        # first served still makes If-Modified-Since see a newer feed.
-        moment = max(int(timezone.now().timestamp()), seen[1] + 1 if seen else 0)
-        seen = (version, moment)
-        cache.set(key, seen, FEED_VERSION_MEMORY)
-    response = get_conditional_response(request, etag=etag, last_modified=seen[1])
+    served = int(services.feed_served(key=key, version=version).timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=served)
     if response is None:
         response = calendar_response(write())
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(seen[1])
+    response["Last-Modified"] = http_date(served)
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -51,7 +51,10 @@ class OutgoingMail(models.Model):
         verbose_name = _("outgoing mail")
         verbose_name_plural = _("outgoing mails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="mail_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="mail_due"),
+            models.Index(fields=["object_id", "kind"], name="mail_about"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.addressee}"

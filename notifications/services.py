@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -44,7 +44,7 @@ BUILDERS = {
     OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_mail",
 }
 
-#: Who a row for everyone goes to: ``audience(object_id) -> iterable of User``.
+#: Who a row for everyone goes to: ``audience(mail) -> iterable of User``.
 AUDIENCES = {
     OutgoingMail.Kind.EVENT_CHANGED: "events.services.event_news_audience",
     OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_audience",
@@ -157,13 +157,20 @@ def deliver(mail_id: int, now: datetime | None = None) -> str:
 
 
 def _hand_out(mail: OutgoingMail, now: datetime) -> str:
-    """Turn a row for everyone into one row per person, in one transaction with
-    marking it done: a worker that dies half-way leaves the row to be handed
-    out again, never half of the rows."""
+    """Turn a row for everyone into one row per person, in one transaction that
+    first marks it done, but only while this worker's lease holds: a worker that
+    dies half-way leaves the row to be handed out again, never half of the rows,
+    and a worker whose lease ran out (another has taken the row) hands out nothing."""
     try:
-        people = list(import_string(AUDIENCES[mail.kind])(mail.object_id))
-        personal = {key: value for key, value in (mail.message or {}).items() if key != OutgoingMail.EVERYONE}
         with transaction.atomic():
+            mine = OutgoingMail.objects.filter(
+                pk=mail.pk, status=OutgoingMail.Status.PENDING, leased_until=mail.leased_until
+            )
+            if not mine.update(
+                status=OutgoingMail.Status.SENT, sent_at=now, leased_until=None, attempts=F("attempts") + 1
+            ):
+                return "skipped"
+            personal = {key: value for key, value in (mail.message or {}).items() if key != OutgoingMail.EVERYONE}
             rows = OutgoingMail.objects.bulk_create(
                 OutgoingMail(
                     kind=mail.kind,
@@ -173,12 +180,9 @@ def _hand_out(mail: OutgoingMail, now: datetime) -> str:
                     message=personal,
                     next_attempt_at=now,
                 )
-                for person in people
+                for person in import_string(AUDIENCES[mail.kind])(mail)
             )
             ids = [row.pk for row in rows] if all(row.pk for row in rows) else None
-            mail.status, mail.sent_at, mail.leased_until = OutgoingMail.Status.SENT, timezone.now(), None
-            mail.attempts += 1
-            mail.save(update_fields=["status", "attempts", "sent_at", "leased_until"])
     except Exception as error:
         return _failed(mail, error, now)
     if ids is None:

@@ -1,5 +1,5 @@
 """The profile's calendar subscription panel: the personal feed as a webcal:// link and an
-https:// address, a QR code of that address (read back with tests/accounts/qr_read.py, a
+https:// address, a QR code of the webcal one (read back with tests/accounts/qr_read.py, a
 reader independent of the library that draws it), how-tos per client, and the reset."""
 
 import re
@@ -98,10 +98,11 @@ def test_behind_https_the_address_is_https_and_the_link_webcal(employee_client, 
     assert panel["webcal"] == feed_address(employee, "webcal")
 
 
-def test_the_qr_code_holds_exactly_the_https_address(employee_client, employee):
+def test_the_qr_code_holds_exactly_the_webcal_address(employee_client, employee):
+    """A phone's camera opens a webcal address in the calendar app as a subscription."""
     panel = read_panel(employee_client, secure=True)
     symbol = read_qr_svg(panel["svg"])
-    assert symbol.text == panel["https"] == feed_address(employee, "https")
+    assert symbol.text == panel["webcal"] == feed_address(employee, "webcal")
     # Small enough for a phone's camera at arm's length, sturdy enough for a smudged screen.
     assert symbol.version <= 6, symbol
     assert symbol.level in ("M", "Q", "H"), symbol
@@ -119,7 +120,7 @@ def test_the_qr_code_holds_exactly_the_https_address(employee_client, employee):
 def test_each_person_gets_a_qr_code_of_their_own(employee_client, other_client, employee, other_employee):
     mine = read_qr_svg(read_panel(employee_client)["svg"]).text
     theirs = read_qr_svg(read_panel(other_client)["svg"]).text
-    assert mine == feed_address(employee) and theirs == feed_address(other_employee)
+    assert mine == feed_address(employee, "webcal") and theirs == feed_address(other_employee, "webcal")
 
 
 def test_a_reset_changes_links_and_qr_code_and_the_old_feed_is_gone(employee, client):
@@ -139,7 +140,7 @@ def test_a_reset_changes_links_and_qr_code_and_the_old_feed_is_gone(employee, cl
     after = read_panel(browser)
     assert after["https"] == feed_address(employee) != before["https"]
     assert after["webcal"] == feed_address(employee, "webcal") != before["webcal"]
-    assert read_qr_svg(after["svg"]).text == after["https"]
+    assert read_qr_svg(after["svg"]).text == after["webcal"]
     assert after["svg"] != before["svg"]
     assert client.get(old_path).status_code == 404
     assert client.get(urlsplit(after["https"]).path).status_code == 200
@@ -206,7 +207,7 @@ def test_the_panel_renders_in_russian(employee_client, employee):
     employee.save(update_fields=["language"])
     panel = read_panel(employee_client)
     assert '<html lang="ru">' in panel["html"]
-    assert read_qr_svg(panel["svg"]).text == panel["https"] == feed_address(employee)
+    assert read_qr_svg(panel["svg"]).text == panel["webcal"] == feed_address(employee, "webcal")
 
 
 def test_qr_svg_escapes_its_label_and_sizes_in_whole_pixels_per_module():

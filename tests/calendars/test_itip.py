@@ -14,12 +14,14 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from booking_site.spans import format_span
 from events import services as event_services
 from events.models import Registration
 from events.services import invitation_mail
 from notifications.models import OutgoingMail
-from notifications.services import deliver
+from notifications.services import _hand_out, deliver
 from rooms import services as room_services
 from tests.calendars.test_interop import PARSERS, expect, seconds
 from tests.factories import RoomFactory, UserFactory, next_weekday_at, tomorrow_at
@@ -217,9 +219,9 @@ def test_every_parser_reads_the_invitations_times(employee, room, parser, django
 def test_moving_and_cancelling_an_event_tells_everyone_taking_part(
     client, employee, room, django_capture_on_commit_callbacks
 ):
-    """Everyone registered and everyone whose invitation waits gets the update, then the
-    cancellation, each in their own language and zone, as the attendee of their own copy;
-    someone who declined and the organizer get neither."""
+    """Everyone registered and everyone invited (waiting or declined) gets the update,
+    then the cancellation, each in their own language and zone, as the attendee of their
+    own copy; the organizer, who made the change, gets neither."""
     pending = UserFactory(name="Ivan Invitee", email="ivan@example.com", timezone="Europe/Berlin", language="ru")
     event, _invitation, first = invited(employee, pending, room, django_capture_on_commit_callbacks)
     declined = UserFactory(email="dora@example.com")
@@ -237,12 +239,12 @@ def test_moving_and_cancelling_an_event_tells_everyone_taking_part(
             event=event, actor=employee, title="Planning", start=next_weekday_at(16), end=next_weekday_at(17), room=room
         )
     updates = {message.to[0]: message for message in mail.outbox}
-    assert set(updates) == {pending.email, coming.email}
+    assert set(updates) == {pending.email, coming.email, declined.email}
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         event_services.cancel_event(event=event, actor=employee)
     cancels = {message.to[0]: message for message in mail.outbox}
-    assert set(cancels) == {pending.email, coming.email}
+    assert set(cancels) == {pending.email, coming.email, declined.email}
 
     assert updates[pending.email].subject == "Изменено: Planning"
     assert updates[coming.email].subject == "Changed: Planning"
@@ -251,9 +253,10 @@ def test_moving_and_cancelling_an_event_tells_everyone_taking_part(
     assert f"{berlin:%H:%M}" in updates[pending.email].body and "Europe/Berlin" in updates[pending.email].body
     was = before[0].astimezone(ZoneInfo("America/New_York"))
     assert f"{was:%H:%M}" in updates[coming.email].body
+    assert "Changed by" not in updates[coming.email].body
 
     uid = None
-    for person, partstat in ((pending, "NEEDS-ACTION"), (coming, "ACCEPTED")):
+    for person, partstat in ((pending, "NEEDS-ACTION"), (coming, "ACCEPTED"), (declined, "DECLINED")):
         messages = ([first] if person == pending else []) + [updates[person.email], cancels[person.email]]
         methods, sequences, uids = [], [], set()
         for message in messages:
@@ -273,9 +276,88 @@ def test_moving_and_cancelling_an_event_tells_everyone_taking_part(
         assert sequences == sorted(set(sequences)) and sequences[-2:] == [1, 2]
         update = only_vevent(attachment(updates[person.email])[0])[1]
         assert update["ATTENDEE"].params["PARTSTAT"] == partstat
+        assert ("RSVP" in update["ATTENDEE"].params) == (partstat == "NEEDS-ACTION")
         assert update.decoded("DTSTART") == moved.start
         assert str(only_vevent(attachment(cancels[person.email])[0])[1]["STATUS"]) == "CANCELLED"
         assert uid not in feed_items(client, person)
+
+
+def test_an_admins_change_tells_the_organizer_and_says_who_made_it(
+    employee, admin_user, room, django_capture_on_commit_callbacks
+):
+    event = event_services.create_event(
+        organizer=employee, title="Review", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    coming = UserFactory()
+    event_services.register(event=event, user=coming)
+    event_services.register(event=event, user=admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.change_event(
+            event=event, actor=admin_user, title="Review", start=next_weekday_at(12), end=next_weekday_at(13), room=room
+        )
+    updates = {message.to[0]: message for message in mail.outbox}
+    assert set(updates) == {employee.email, coming.email}
+    assert f"Changed by: {admin_user.display_name}" in updates[coming.email].body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.cancel_event(event=event, actor=admin_user)
+    cancels = {message.to[0]: message for message in mail.outbox}
+    assert set(cancels) == {employee.email, coming.email}
+    assert f"Cancelled by: {admin_user.display_name}" in cancels[employee.email].body
+
+
+def test_moves_made_before_the_mail_goes_say_where_it_was_before_the_first(
+    employee, room, django_capture_on_commit_callbacks
+):
+    coming = UserFactory(timezone="UTC", language="en")
+    event = event_services.create_event(
+        organizer=employee, title="Sync", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    event_services.register(event=event, user=coming)
+    first = (event.start, event.end)
+    with django_capture_on_commit_callbacks(execute=False) as later:
+        for hour in (12, 14):
+            event_services.change_event(
+                event=event, actor=employee, title="Sync", start=next_weekday_at(hour), end=next_weekday_at(hour + 1)
+            )
+    for callback in later:
+        callback()
+    [message] = mail.outbox
+    with timezone.override("UTC"):
+        assert f"Was: {format_span(*first)}" in message.body
+    assert "Room: none" in message.body and f"Was: {room}" in message.body
+
+    # Moved back where people last heard it was: there is nothing to tell.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as later:
+        for hour in (16, 14):
+            event_services.change_event(
+                event=event, actor=employee, title="Sync", start=next_weekday_at(hour), end=next_weekday_at(hour + 1)
+            )
+    for callback in later:
+        callback()
+    assert mail.outbox == []
+
+
+def test_a_row_for_everyone_is_handed_out_once_even_when_its_lease_ran_out(
+    employee, room, django_capture_on_commit_callbacks
+):
+    event = event_services.create_event(
+        organizer=employee, title="Sync", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    for person in UserFactory.create_batch(3):
+        event_services.register(event=event, user=person)
+    with django_capture_on_commit_callbacks(execute=False):
+        event_services.cancel_event(event=event, actor=employee)
+    row = OutgoingMail.objects.get(object_id=event.pk, kind=OutgoingMail.Kind.EVENT_CANCELLED)
+    # A first worker took the row; its lease ran out and a second worker took it over.
+    now = timezone.now()
+    OutgoingMail.objects.filter(pk=row.pk).update(leased_until=now - timedelta(seconds=1))
+    slow = OutgoingMail.objects.get(pk=row.pk)
+    assert deliver(row.pk) == "handed out"
+    assert _hand_out(slow, now) == "skipped"
+    assert OutgoingMail.objects.filter(object_id=event.pk, recipient__isnull=False).count() == 3
+    assert len(mail.outbox) == 3
 
 
 def test_the_feed_agrees_with_the_update(client, employee, room, django_capture_on_commit_callbacks):
