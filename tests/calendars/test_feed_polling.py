@@ -187,3 +187,27 @@ def test_a_reset_address_stops_answering(client, person):
     account_services.reset_calendar_token(user=person)
     assert client.get(old).status_code == 404
     assert client.get(feed_url(person)).status_code == 200
+
+
+def test_swapping_registrations_between_as_many_events_changes_the_version(person, employee):
+    """Events 1 and 4 given up for 2 and 3 (the same count and sum of ids, the same
+    latest change): the version still changes, as the registrations do."""
+    events = [
+        event_services.create_event(
+            organizer=employee,
+            title=f"Talk {number}",
+            start=next_weekday_at(9 + number),
+            end=next_weekday_at(10 + number),
+        )
+        for number in range(5)
+    ]
+    for event in (events[0], events[3], events[4]):
+        event_services.register(event=event, user=person)
+    app = Poller(feed_url(person))
+    assert app.poll() == 200
+    for event in (events[0], events[3]):
+        event_services.unregister(event=event, user=person)
+    for event in (events[1], events[2]):
+        event_services.register(event=event, user=person)
+    assert app.poll() == 200
+    assert b"Talk 1" in app.body and b"Talk 0" not in app.body
