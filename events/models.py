@@ -333,12 +333,15 @@ class Invitation(models.Model):
 
 
 class FeedState(models.Model):
-    """The version of a calendar feed last served and when it was first served:
-    the feed's Last-Modified, which so only ever moves forward."""
+    """The version of a calendar feed last served, when it was first served (the
+    feed's Last-Modified, which so only ever moves forward) and the feed as then
+    written, compressed, so that each version is written once however many
+    calendar apps fetch it."""
 
     key = models.CharField(_("feed"), max_length=200, primary_key=True)
     version = models.CharField(_("version"), max_length=64)
     first_served = models.DateTimeField(_("first served"))
+    body = models.BinaryField(_("feed"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("calendar feed state")

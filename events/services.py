@@ -1,6 +1,7 @@
 """Writes on events, registrations and invitations. Pages and the admin call these."""
 
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -310,14 +311,25 @@ def feed_served(*, key: str, version: str) -> datetime:
     """When ``version`` of the feed ``key`` was first served: its Last-Modified.
     A new version is stamped now, and always later than the one before, so that
     a change within the second the last version was first served still shows."""
-    state = FeedState.objects.filter(key=key).first()
+    state = FeedState.objects.filter(key=key).defer("body").first()
     if state is not None and state.version == version:
         return state.first_served
     moment = timezone.now().replace(microsecond=0)
     if state is not None and moment <= state.first_served:
         moment = state.first_served + timedelta(seconds=1)
-    FeedState.objects.update_or_create(key=key, defaults={"version": version, "first_served": moment})
+    FeedState.objects.update_or_create(key=key, defaults={"version": version, "first_served": moment, "body": None})
     return moment
+
+
+def feed_body(*, key: str, version: str, write: Callable[[], bytes]) -> bytes:
+    """The feed ``key`` at ``version``: as stored when it was first written, or
+    written now by ``write`` and stored (unless the feed has moved on since)."""
+    stored = FeedState.objects.filter(key=key, version=version).values_list("body", flat=True).first()
+    if stored is not None:
+        return zlib.decompress(stored)
+    body = write()
+    FeedState.objects.filter(key=key, version=version).update(body=zlib.compress(body, 1))
+    return body
 
 
 def event_news_audience(mail: OutgoingMail) -> list[User]:

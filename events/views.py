@@ -306,12 +306,12 @@ def _feed_response(request: HttpRequest, key: str, version: str, write: Callable
     """A feed answered as a calendar app polls it: with an ``ETag`` (the feed's
     version, computed without writing the feed) and a ``Last-Modified`` (when this
     version was first served), and ``304 Not Modified`` to a conditional request
-    for the version the app has. The feed itself is written only when it changed."""
+    for the version the app has. The feed itself is written once per version."""
     etag = f'"{version}"'
     served = int(services.feed_served(key=key, version=version).timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=served)
     if response is None:
-        response = calendar_response(write())
+        response = calendar_response(services.feed_body(key=key, version=version, write=write))
     response["ETag"] = etag
     response["Last-Modified"] = http_date(served)
     response["Cache-Control"] = "private, no-cache"

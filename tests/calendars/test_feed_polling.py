@@ -211,3 +211,24 @@ def test_swapping_registrations_between_as_many_events_changes_the_version(perso
         event_services.register(event=event, user=person)
     assert app.poll() == 200
     assert b"Talk 1" in app.body and b"Talk 0" not in app.body
+
+
+def test_each_version_is_written_once_however_many_apps_fetch_it(person, employee, client):
+    """A second app fetching without a condition gets the feed as first written: an
+    organizer's new display name (which the version does not follow) shows only with
+    the next change that concerns the person."""
+    event = event_services.create_event(
+        organizer=employee, title="Review", start=next_weekday_at(10), end=next_weekday_at(11)
+    )
+    event_services.register(event=event, user=person)
+    first = client.get(feed_url(person))
+    account_services.change_profile(user=employee, name="Renamed Organizer")
+    again = Client().get(feed_url(person))
+    assert again.status_code == 200 and again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert b"Renamed Organizer" not in again.content
+    event_services.change_event(
+        event=event, actor=employee, title="Review", start=next_weekday_at(12), end=next_weekday_at(13)
+    )
+    changed = Client().get(feed_url(person))
+    assert changed["ETag"] != first["ETag"] and b"Renamed Organizer" in changed.content
