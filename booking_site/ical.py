@@ -117,7 +117,8 @@ def vevent(
     event.add("dtstart", written(start, zone))
     event.add("dtend", written(end, zone))
     event.add("summary", summary)
-    event.add("status", status)
+    if status:
+        event.add("status", status)
     if location:
         event.add("location", location)
     if description:
@@ -225,17 +226,21 @@ def event_calendar(event: Event, zone: str | None = None, people: tuple[User, ..
     return to_bytes(calendar)
 
 
-def event_message(event: Event, person: User, zone: str | None = None, partstat: str = "NEEDS-ACTION") -> bytes:
+def event_message(
+    event: Event, person: User, zone: str | None = None, partstat: str = "NEEDS-ACTION", *, removed: bool = False
+) -> bytes:
     """``person``'s iTIP message for ``event``, from its organizer: ``REQUEST`` while
     it stands (an invitation waiting for an answer asks for one: ``RSVP=TRUE``),
-    ``CANCEL`` once cancelled; with the event's UID and SEQUENCE, stamped now."""
+    ``CANCEL`` once cancelled; with the event's UID and SEQUENCE, stamped now. For a
+    person ``removed`` from an event that goes on, a ``CANCEL`` naming them, without
+    a STATUS (RFC 5546 3.2.5: the event itself is not cancelled)."""
     cancelled = event.is_cancelled
-    calendar = new_calendar(event.title, method="CANCEL" if cancelled else "REQUEST")
+    calendar = new_calendar(event.title, method="CANCEL" if cancelled or removed else "REQUEST")
     params = {"partstat": partstat, "role": "REQ-PARTICIPANT"}
-    if partstat == "NEEDS-ACTION" and not cancelled:
+    if partstat == "NEEDS-ACTION" and not (cancelled or removed):
         params["rsvp"] = "TRUE"
     attendee = address(person.email, person.display_name, **params)
-    status = "CANCELLED" if cancelled else "CONFIRMED"
+    status = "CANCELLED" if cancelled else "" if removed else "CONFIRMED"
     calendar.add_component(event_vevent(event, zone, status, attendees=(attendee,), stamp=timezone.now()))
     return to_bytes(calendar)
 

@@ -197,7 +197,8 @@ def register(*, event: Event, user: User, actor: User | None = None) -> Registra
 
 
 def unregister(*, event: Event, user: User, actor: User | None = None) -> None:
-    """Give up a place before the event starts."""
+    """Give up a place before the event starts. Someone removed by another (the
+    organizer, an admin) is told, with a ``CANCEL`` for their calendar."""
     with transaction.atomic():
         current = locked_event(event)
         _check_for_whom(current, user, actor)
@@ -206,6 +207,11 @@ def unregister(*, event: Event, user: User, actor: User | None = None) -> None:
         deleted, _rows = Registration.objects.filter(event=current, user=user).delete()
         if not deleted:
             raise ValidationError(_("You are not registered for this event."), code="not_registered")
+        if actor is not None and actor.pk != user.pk:
+            removal = {"by": actor.pk}
+            queue_mail(
+                kind=OutgoingMail.Kind.REGISTRATION_REMOVED, recipient=user, object_id=current.pk, message=removal
+            )
 
 
 @dataclass
@@ -398,4 +404,20 @@ def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
     message = message_for(person, "events/email/news_subject.txt", "events/email/news_body.txt", context)
     body = event_message(event, person, person.timezone, partstat=partstat)
     attach_calendar(message, f"event-{event.pk}.ics", body, "CANCEL" if cancelled else "REQUEST")
+    return message
+
+
+def removal_mail(mail: OutgoingMail) -> EmailMessage | None:
+    """The mail to someone the organizer or an admin unregistered, with a
+    ``CANCEL`` that takes the event out of their calendar. None when they are
+    registered again, or the event is gone or cancelled (its own mail says so)."""
+    person = mail.recipient
+    event = Event.objects.select_related("organizer", "booking__room").filter(pk=mail.object_id).first()
+    if event is None or person is None or event.is_cancelled or event.registrations.filter(user=person).exists():
+        return None
+    by = User.objects.filter(pk=(mail.message or {}).get("by")).first()
+    context = {"event": event, "by": by, "url": _site_url(event.get_absolute_url())}
+    message = message_for(person, "events/email/removed_subject.txt", "events/email/removed_body.txt", context)
+    body = event_message(event, person, person.timezone, partstat="DECLINED", removed=True)
+    attach_calendar(message, f"event-{event.pk}.ics", body, "CANCEL")
     return message

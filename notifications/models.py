@@ -18,6 +18,7 @@ class OutgoingMail(models.Model):
         ANSWER = "answer", _("Answer to an invitation")
         EVENT_CHANGED = "event_changed", _("Event changed")
         EVENT_CANCELLED = "event_cancelled", _("Event cancelled")
+        REGISTRATION_REMOVED = "registration_removed", _("Registration removed")
         ACCOUNT = "account", _("Account mail")
 
     class Status(models.TextChoices):

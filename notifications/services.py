@@ -42,6 +42,7 @@ BUILDERS = {
     OutgoingMail.Kind.ANSWER: "events.services.answer_mail",
     OutgoingMail.Kind.EVENT_CHANGED: "events.services.event_news_mail",
     OutgoingMail.Kind.EVENT_CANCELLED: "events.services.event_news_mail",
+    OutgoingMail.Kind.REGISTRATION_REMOVED: "events.services.removal_mail",
 }
 
 #: Who a row for everyone goes to: ``audience(mail) -> iterable of User``.

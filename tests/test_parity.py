@@ -688,6 +688,7 @@ NO_ROWS = {
     "events.event_news_mail": "not a write: writes a person's mail that an event moved or was cancelled",
     "events.event_news_audience": "not a write: who is told that an event moved or was cancelled",
     "events.feed_served": "refuses nothing; bookkeeping of the calendar feeds' Last-Modified",
+    "events.removal_mail": "not a write: writes the mail of someone unregistered by another",
     "events.feed_body": "refuses nothing; keeps each calendar feed version as first written",
     "events.organizer_hours_warning": "not a write: a warning after one",
     "events.locked_event": "not a write: the lock every event service takes",

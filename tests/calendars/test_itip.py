@@ -461,3 +461,36 @@ def test_an_events_download_lists_its_organizer_and_the_people_registered(client
     attendees = vevent["ATTENDEE"]
     assert sorted(mailto(attendee) for attendee in attendees) == sorted(person.email for person in people)
     assert {attendee.params["PARTSTAT"] for attendee in attendees} == {"ACCEPTED"}
+
+
+def test_someone_removed_by_the_organizer_gets_a_cancel_for_their_copy(
+    employee, room, django_capture_on_commit_callbacks
+):
+    event = event_services.create_event(
+        organizer=employee, title="Review", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    removed, leaving = UserFactory(language="en"), UserFactory()
+    for person in (removed, leaving):
+        event_services.register(event=event, user=person)
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.unregister(event=event, user=leaving)
+        event_services.unregister(event=event, user=removed, actor=employee)
+    [message] = mail.outbox
+    assert message.to == [removed.email] and message.subject == "No longer registered: Review"
+    assert f"Changed by: {employee.display_name}" in message.body
+    body, mimetype = attachment(message)
+    calendar, vevent = only_vevent(body)
+    assert mimetype == "text/calendar; method=CANCEL" and str(calendar["METHOD"]) == "CANCEL"
+    assert str(vevent["UID"]).startswith(f"event-{event.pk}@") and int(vevent["SEQUENCE"]) == event.sequence
+    assert "STATUS" not in vevent, "the event goes on: only this attendee is uninvited"
+    assert mailto(vevent["ATTENDEE"]) == removed.email
+
+    # Registered again before the mail went: nothing to take out of their calendar.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as later:
+        event_services.register(event=event, user=removed)
+        event_services.unregister(event=event, user=removed, actor=employee)
+        event_services.register(event=event, user=removed)
+    for callback in later:
+        callback()
+    assert mail.outbox == []
