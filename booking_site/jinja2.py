@@ -116,6 +116,9 @@ PLURALS: dict[str, Callable[[int], str]] = {
     "registered": lambda n: ngettext("%(counter)s registered", "%(counter)s registered", n) % {"counter": n},
     "days_later": lambda n: ngettext("(+%(days)s day)", "(+%(days)s days)", n) % {"days": n},
     "coming": lambda n: ngettext("%(counter)s person is coming", "%(counter)s people are coming", n) % {"counter": n},
+    "were_coming": lambda n: (
+        ngettext("%(counter)s person was registered", "%(counter)s people were registered", n) % {"counter": n}
+    ),
 }
 
 

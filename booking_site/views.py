@@ -55,7 +55,8 @@ class HomeView(TemplateView):
             .order_by("start")[:5]
         )
         context["invitations"] = (
-            Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING, event__end__gt=now)
+            Invitation.objects.filter(invitee=user)
+            .waiting(now)
             .select_related("event", "invited_by")
             .order_by("event__start")[:5]
         )

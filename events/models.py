@@ -264,6 +264,13 @@ class Registration(models.Model):
             raise ValidationError(_("Sorry, this event is full."), code="full")
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def waiting(self, now: datetime | None = None) -> "InvitationQuerySet":
+        """Invitations still to be answered: pending, to an event neither cancelled nor over."""
+        now = now or timezone.now()
+        return self.filter(status=Invitation.Status.PENDING, event__cancelled_at__isnull=True, event__end__gt=now)
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -286,6 +293,8 @@ class Invitation(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invitation")

@@ -2,6 +2,7 @@ from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -254,7 +256,8 @@ class InviteView(FormView):
 
 
 class InvitationListView(TemplateView):
-    """Invitations to me (pending first) and from me."""
+    """Invitations to me (those still to be answered first; then those answered,
+    or whose event was cancelled or is over) and from me."""
 
     template_name = "events/invitation_list.html"
 
@@ -263,8 +266,9 @@ class InvitationListView(TemplateView):
         user = self.request.user
         related = ("event__booking__room", "event__organizer", "invited_by", "invitee")
         incoming = Invitation.objects.filter(invitee=user).select_related(*related)
-        context["pending"] = incoming.filter(status=Invitation.Status.PENDING).order_by("event__start")
-        context["answered"] = incoming.exclude(status=Invitation.Status.PENDING).order_by("-responded_at")[:50]
+        waiting = incoming.waiting()
+        context["pending"] = waiting.order_by("event__start")
+        context["answered"] = incoming.exclude(pk__in=waiting.values("pk")).order_by("-event__start")[:50]
         context["sent"] = (
             Invitation.objects.filter(invited_by=user).select_related(*related).order_by("-created_at")[:100]
         )
@@ -302,7 +306,9 @@ def _feed_owner(token: str) -> User:
     return get_object_or_404(User, calendar_token=token, is_active=True)
 
 
-def _feed_response(request: HttpRequest, key: str, version: str, write: Callable[[], bytes]) -> HttpResponse:
+def _feed_response(
+    request: HttpRequest, key: str, version: str, language: str, write: Callable[[], bytes]
+) -> HttpResponse:
     """A feed answered as a calendar app polls it: with an ``ETag`` (the feed's
     version, computed without writing the feed) and a ``Last-Modified`` (when this
     version was first served), and ``304 Not Modified`` to a conditional request
@@ -315,6 +321,7 @@ def _feed_response(request: HttpRequest, key: str, version: str, write: Callable
     response["ETag"] = etag
     response["Last-Modified"] = http_date(served)
     response["Cache-Control"] = "private, no-cache"
+    response["Content-Language"] = language or settings.LANGUAGE_CODE
     return response
 
 
@@ -324,7 +331,7 @@ def user_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A person's private feed; the secret token in the address is the only key."""
     owner = _feed_owner(token)
     version = ical.user_feed_version(owner)
-    return _feed_response(request, f"feed:user:{owner.pk}", version, lambda: ical.user_feed(owner))
+    return _feed_response(request, f"feed:user:{owner.pk}", version, owner.language, lambda: ical.user_feed(owner))
 
 
 @login_not_required
@@ -336,7 +343,11 @@ def room_calendar_feed(request: HttpRequest, token: str, pk: int) -> HttpRespons
     zone, language = owner.timezone, owner.language
     version = ical.room_feed_version(room, zone, language)
     return _feed_response(
-        request, f"feed:room:{room.pk}:{zone}:{language}", version, lambda: ical.room_feed(room, zone, language)
+        request,
+        f"feed:room:{room.pk}:{zone}:{language}",
+        version,
+        language,
+        lambda: ical.room_feed(room, zone, language),
     )
 
 
@@ -352,4 +363,4 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def reset_calendar_token(request: HttpRequest) -> HttpResponse:
     account_services.reset_calendar_token(user=request.user)
     messages.success(request, _("Your calendar address has changed; the old one no longer works."))
-    return redirect("accounts:profile")
+    return redirect(reverse("accounts:profile") + "#calendar-feed")

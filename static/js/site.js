@@ -29,7 +29,7 @@
     });
   });
   // A read-only field to copy from (the calendar feed's address) selects all of itself.
-  document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+  document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });
     input.addEventListener("click", function () { input.select(); });
   });

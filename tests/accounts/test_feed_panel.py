@@ -70,7 +70,7 @@ def read_panel(client: Client, **extra) -> dict:
         "html": html,
         "panel": panel,
         "tags": tags,
-        "https": tags.one("input", id="feed-url")["value"],
+        "https": re.search(r'<textarea[^>]*id="feed-url"[^>]*>([^<]*)</textarea>', panel)[1],
         "webcal": tags.one("a", id="feed-subscribe")["href"],
         "svg": svgs[0],
     }
@@ -134,7 +134,7 @@ def test_a_reset_changes_links_and_qr_code_and_the_old_feed_is_gone(employee, cl
     assert client.get(old_path).status_code == 200
 
     response = browser.post(form["action"], {"csrfmiddlewaretoken": csrf})
-    assert response.status_code == 302 and response["Location"] == PROFILE
+    assert response.status_code == 302 and response["Location"] == PROFILE + "#calendar-feed"
 
     employee.refresh_from_db()
     after = read_panel(browser)
@@ -189,7 +189,7 @@ def test_copy_button_needs_the_sites_script_and_no_inline_one(employee_client):
     button = panel["tags"].one("button", id="feed-copy")
     assert "hidden" in button, "without JavaScript there is no dead button; the field stays selectable"
     assert button["data-copy-target"] == "#feed-url" and button["data-copied"]
-    assert "readonly" in panel["tags"].one("input", id="feed-url")
+    assert "readonly" in panel["tags"].one("textarea", id="feed-url")
     page = Tags()
     page.feed(panel["html"])
     scripts = page.find("script")

@@ -257,3 +257,21 @@ def test_more_people_than_places_registering_at_once_never_overfill():
     assert len(registered) == 5, outcomes
     assert len(refused) == 15 and all(o.messages == ["Sorry, this event is full."] for o in refused), outcomes
     assert Registration.objects.filter(event=event).count() == 5
+
+
+def test_an_invitation_to_a_cancelled_event_no_longer_waits_for_an_answer(client, employee, other_employee, room):
+    event = services.create_event(
+        organizer=other_employee, title="Called off", start=next_weekday_at(10), end=next_weekday_at(11), room=room
+    )
+    services.invite(event=event, invited_by=other_employee, invitees=[employee])
+    services.register(event=event, user=UserFactory())
+    client.force_login(employee)
+    assert "Called off" in client.get("/").content.decode()
+    services.cancel_event(event=event, actor=other_employee)
+    page = client.get(reverse("events:invitations")).content.decode()
+    assert 'id="pending-invitations"' not in page and "No invitations are waiting for you." in page
+    answered = page[page.index('id="answered-invitations"') :]
+    assert "Called off" in answered and "Event cancelled" in answered
+    assert "Called off" not in client.get("/").content.decode()
+    detail = client.get(event.get_absolute_url()).content.decode()
+    assert "1 person was registered" in detail and "(released)" in detail
