@@ -344,8 +344,8 @@ class Invitation(models.Model):
 class FeedState(models.Model):
     """The version of a calendar feed last served, when it was first served (the
     feed's Last-Modified, which so only ever moves forward) and the feed as then
-    written, compressed, so that each version is written once however many
-    calendar apps fetch it."""
+    written, gzipped, so that each version is written (and compressed) once
+    however many calendar apps fetch it."""
 
     key = models.CharField(_("feed"), max_length=200, primary_key=True)
     version = models.CharField(_("version"), max_length=64)

@@ -1,6 +1,6 @@
 """Writes on events, registrations and invitations. Pages and the admin call these."""
 
-import zlib
+import gzip
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -328,13 +328,14 @@ def feed_served(*, key: str, version: str) -> datetime:
 
 
 def feed_body(*, key: str, version: str, write: Callable[[], bytes]) -> bytes:
-    """The feed ``key`` at ``version``: as stored when it was first written, or
-    written now by ``write`` and stored (unless the feed has moved on since)."""
+    """The feed ``key`` at ``version``, gzipped: as stored when it was first
+    written, or written now by ``write`` and stored (unless the feed has moved on
+    since). Kept gzipped, it goes as it is to every app that accepts gzip."""
     stored = FeedState.objects.filter(key=key, version=version).values_list("body", flat=True).first()
     if stored is not None:
-        return zlib.decompress(stored)
-    body = write()
-    FeedState.objects.filter(key=key, version=version).update(body=zlib.compress(body, 1))
+        return bytes(stored)
+    body = gzip.compress(write(), compresslevel=6, mtime=0)
+    FeedState.objects.filter(key=key, version=version).update(body=body)
     return body
 
 

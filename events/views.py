@@ -1,3 +1,5 @@
+import gzip
+import re
 from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
@@ -12,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views import View
@@ -27,6 +29,8 @@ from events.forms import EventForm, InviteForm
 from events.models import Event, Invitation
 from rooms.models import Room
 from rooms.views import add_service_errors
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def event_fields(form: EventForm) -> dict[str, Any]:
@@ -312,16 +316,23 @@ def _feed_response(
     """A feed answered as a calendar app polls it: with an ``ETag`` (the feed's
     version, computed without writing the feed) and a ``Last-Modified`` (when this
     version was first served), and ``304 Not Modified`` to a conditional request
-    for the version the app has. The feed itself is written once per version."""
-    etag = f'"{version}"'
+    for the version the app has. The feed itself is written once per version and
+    kept gzipped: an app that accepts gzip gets it as kept (with the ETag made
+    weak, as the bytes differ from the plain feed's), any other the plain feed."""
+    zipped = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    etag = f'W/"{version}"' if zipped else f'"{version}"'
     served = int(services.feed_served(key=key, version=version).timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=served)
     if response is None:
-        response = calendar_response(services.feed_body(key=key, version=version, write=write))
+        packed = services.feed_body(key=key, version=version, write=write)
+        response = calendar_response(packed if zipped else gzip.decompress(packed))
+        if zipped:
+            response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     response["Last-Modified"] = http_date(served)
     response["Cache-Control"] = "private, no-cache"
     response["Content-Language"] = language or settings.LANGUAGE_CODE
+    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 

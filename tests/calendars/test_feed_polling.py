@@ -3,6 +3,7 @@ Last-Modified, and a conditional request for the version the app already has is
 answered 304 without writing the feed. The version changes with every change that
 concerns the feed's reader, and only then."""
 
+import gzip
 from datetime import timedelta
 
 import icalendar
@@ -232,3 +233,16 @@ def test_each_version_is_written_once_however_many_apps_fetch_it(person, employe
     )
     changed = Client().get(feed_url(person))
     assert changed["ETag"] != first["ETag"] and b"Renamed Organizer" in changed.content
+
+
+def test_an_app_that_accepts_gzip_gets_the_kept_file_as_it_is(person, room):
+    room_services.book_room(room=room, user=person, title="Sync", start=tomorrow_at(10), end=tomorrow_at(11))
+    plain = Client().get(feed_url(person))
+    app = Client(headers={"Accept-Encoding": "gzip, deflate"})
+    zipped = app.get(feed_url(person))
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(zipped.content) == plain.content and len(zipped.content) < len(plain.content)
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert zipped["ETag"] == f"W/{plain['ETag']}"
+    again = app.get(feed_url(person), headers={"If-None-Match": zipped["ETag"]})
+    assert again.status_code == 304 and again["ETag"] == zipped["ETag"]
