@@ -494,3 +494,17 @@ def test_someone_removed_by_the_organizer_gets_a_cancel_for_their_copy(
     for callback in later:
         callback()
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_the_cancel_of_someone_removed(employee, room, parser, django_capture_on_commit_callbacks):
+    removed = UserFactory(timezone="America/Sao_Paulo")
+    event = event_services.create_event(
+        organizer=employee, title="Offsite", start=next_weekday_at(13), end=next_weekday_at(14), room=room
+    )
+    event_services.register(event=event, user=removed)
+    with django_capture_on_commit_callbacks(execute=True):
+        event_services.unregister(event=event, user=removed, actor=employee)
+    [message] = mail.outbox
+    [times] = PARSERS[parser]([attachment(message)[0]])
+    expect(times, {f"event-{event.pk}": seconds(event.start, event.end)})
