@@ -260,8 +260,8 @@ def attach_calendar(message: EmailMultiAlternatives, filename: str, body: bytes,
 
 #: How often a subscribed calendar app should come back (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 FEED_REFRESH = timedelta(minutes=15)
-#: Part of every feed's version: raise it when what a feed writes changes shape.
-FEED_FORMAT = 2
+#: Part of every feed's version: raise it when what a feed writes, or how it is kept, changes.
+FEED_FORMAT = 3
 
 
 def feed_calendar(name: str) -> icalendar.Calendar:
