@@ -6,19 +6,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 
 from booking_site.navigation import site_name
+from booking_site.paths import site_url
 
 
 def on_site(url: str) -> str:
     """``url``'s path (and query) on ``SITE_URL``."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return settings.SITE_URL.rstrip("/") + path
+    return site_url(path)
 
 
 class AccountAdapter(DefaultAccountAdapter):

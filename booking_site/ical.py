@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from booking_site.navigation import site_name
+from booking_site.paths import site_url
 from events.models import Event, Invitation, Registration
 from rooms.models import Booking, Room
 
@@ -132,6 +133,10 @@ def vevent(
     return event
 
 
+def _location(room: Room) -> str:
+    return ", ".join(part for part in (room.name, room.location) if part)
+
+
 def booking_vevent(
     booking: Booking,
     zone: str | None = None,
@@ -148,8 +153,8 @@ def booking_vevent(
         summary=f"{booking.title} ({room.name})",
         start=booking.start,
         end=booking.end,
-        location=", ".join(part for part in (room.name, room.location) if part),
-        url=settings.SITE_URL.rstrip("/") + room.get_absolute_url(),
+        location=_location(room),
+        url=site_url(room.get_absolute_url()),
         organizer_email=organizer_email,
         organizer_name=organizer_name,
         attendees=attendees,
@@ -176,9 +181,9 @@ def event_vevent(
         summary=event.title,
         start=event.start,
         end=event.end,
-        location=", ".join(part for part in (room.name, room.location) if part) if room else "",
+        location=_location(room) if room else "",
         description=event.description,
-        url=settings.SITE_URL.rstrip("/") + event.get_absolute_url(),
+        url=site_url(event.get_absolute_url()),
         organizer_email=event.organizer.email,
         organizer_name=event.organizer.display_name,
         attendees=attendees,
@@ -302,9 +307,7 @@ def _person_bookings(user: User, since: datetime) -> Any:
 
 def _person_invitations(user: User, since: datetime) -> Any:
     """``user``'s invitations waiting for an answer, to standing events from ``since``."""
-    return Invitation.objects.filter(
-        invitee=user, status=Invitation.Status.PENDING, event__cancelled_at__isnull=True, event__end__gt=since
-    )
+    return Invitation.objects.filter(invitee=user).waiting(since)
 
 
 def user_feed(user: User) -> bytes:

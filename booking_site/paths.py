@@ -4,6 +4,7 @@ resolver for every row (a list of 50 bookings has some 150 links)."""
 
 from functools import cache
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 _MARK = 987654321
@@ -25,3 +26,9 @@ def path(name: str, *args: int) -> str:
         return reverse(name, args=args or None)
     parts = _pattern(name, len(args), get_script_prefix())
     return parts[0] + "".join(f"{arg}{part}" for arg, part in zip(args, parts[1:], strict=True))
+
+
+def site_url(path: str) -> str:
+    """``path`` (from the site's root) as an absolute address on ``SITE_URL``: what
+    mails and calendar files link to, whatever host a request came in by."""
+    return settings.SITE_URL.rstrip("/") + path

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -18,6 +17,7 @@ from accounts.models import User
 from accounts.worktime import working_hours_problem
 from booking_site.ical import attach_calendar, event_message, invitation_message
 from booking_site.mail import message_for
+from booking_site.paths import site_url
 from booking_site.spans import format_span
 from events.models import Event, FeedState, Invitation, Registration
 from notifications.models import OutgoingMail
@@ -269,10 +269,6 @@ def decline_invitation(*, invitation: Invitation, actor: User) -> Invitation:
     return _respond(invitation, actor, Invitation.Status.DECLINED)
 
 
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def invitation_mail(mail: OutgoingMail) -> EmailMessage | None:
     """The invitee's mail, as the invitation stands when it is sent (none once it
     was answered or its event cancelled)."""
@@ -290,8 +286,8 @@ def invitation_mail(mail: OutgoingMail) -> EmailMessage | None:
         {
             "invitation": invitation,
             "event": invitation.event,
-            "url": _site_url(reverse("events:invitations")),
-            "ics_url": _site_url(reverse("events:event_ics", args=[invitation.event_id])),
+            "url": site_url(reverse("events:invitations")),
+            "ics_url": site_url(reverse("events:event_ics", args=[invitation.event_id])),
         },
     )
     invitee = invitation.invitee
@@ -309,7 +305,7 @@ def answer_mail(mail: OutgoingMail) -> EmailMessage | None:
         invitation.invited_by,
         "events/email/answer_subject.txt",
         "events/email/answer_body.txt",
-        {"invitation": invitation, "event": invitation.event, "url": _site_url(invitation.event.get_absolute_url())},
+        {"invitation": invitation, "event": invitation.event, "url": site_url(invitation.event.get_absolute_url())},
     )
 
 
@@ -387,8 +383,8 @@ def event_news_mail(mail: OutgoingMail) -> EmailMessage | None:
         "event": event,
         "cancelled": cancelled,
         "by": by,
-        "url": _site_url(event.get_absolute_url()),
-        "ics_url": _site_url(reverse("events:event_ics", args=[event.pk])),
+        "url": site_url(event.get_absolute_url()),
+        "ics_url": site_url(reverse("events:event_ics", args=[event.pk])),
     }
     if not cancelled:
         was_start = datetime.fromisoformat(stored["was_start"])
@@ -417,7 +413,7 @@ def removal_mail(mail: OutgoingMail) -> EmailMessage | None:
     if event is None or person is None or event.is_cancelled or event.registrations.filter(user=person).exists():
         return None
     by = User.objects.filter(pk=(mail.message or {}).get("by")).first()
-    context = {"event": event, "by": by, "url": _site_url(event.get_absolute_url())}
+    context = {"event": event, "by": by, "url": site_url(event.get_absolute_url())}
     message = message_for(person, "events/email/removed_subject.txt", "events/email/removed_body.txt", context)
     body = event_message(event, person, person.timezone, partstat="DECLINED", removed=True)
     attach_calendar(message, f"event-{event.pk}.ics", body, "CANCEL")

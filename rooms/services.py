@@ -4,7 +4,6 @@ each decides with the model's rules (``clean()``, constraints, ``Booking.refusal
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from booking_site.ical import attach_calendar, booking_message
 from booking_site.mail import message_for
+from booking_site.paths import site_url
 from notifications.models import OutgoingMail
 from notifications.services import queue_mail
 from rooms.models import Booking, Room
@@ -233,12 +233,11 @@ def booking_mail(mail: OutgoingMail) -> EmailMessage | None:
     if booking is None or (booking.cancelled_at is not None and word != "cancelled"):
         return None
     holder = booking.user
-    site = settings.SITE_URL.rstrip("/")
     context = {
         "booking": booking,
         "kind": word,
-        "url": site + reverse("rooms:my_bookings"),
-        "ics_url": site + reverse("rooms:booking_ics", args=[booking.pk]),
+        "url": site_url(reverse("rooms:my_bookings")),
+        "ics_url": site_url(reverse("rooms:booking_ics", args=[booking.pk])),
     }
     message = message_for(holder, "rooms/email/booking_subject.txt", "rooms/email/booking_body.txt", context)
     method = "CANCEL" if booking.is_cancelled else "REQUEST"
